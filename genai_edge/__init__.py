@@ -1,0 +1,10 @@
+"""genai_edge: where to run generative-AI services, and what it costs.
+
+Closed-form, numpy-vectorized models of latency, energy, carbon and
+availability for cloud, multi-access edge (MEC), edge-cloud and on-device
+deployment. Importing the package is light: sympy, seaborn, matplotlib and
+papermill load only when their features are used.
+"""
+from . import units, catalog  # noqa: F401
+
+__version__ = "0.1.0"

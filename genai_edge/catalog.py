@@ -1,0 +1,259 @@
+"""Catalogs shipped in ``genai_edge/data``: hardware, models, precisions, runtimes.
+
+Each CSV row carries a ``source`` (and a ``status``: P primary, S secondary,
+D derived, U unverified, A assumption). Loaders convert the human units of the
+CSV files (GB, GB/s, TFLOPS) into SI and return frozen dataclasses. Unknown ids
+raise :class:`CatalogKeyError` (a ``KeyError``) listing the closest matches.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import math
+from dataclasses import dataclass, fields
+from importlib import resources
+
+from . import units as u
+
+__all__ = [
+    "Accelerator", "LLM", "Precision", "Runtime", "CatalogKeyError",
+    "hardware", "model", "precision", "runtime",
+    "hardware_ids", "model_ids", "precision_ids", "runtime_ids", "read_csv",
+]
+
+
+class CatalogKeyError(KeyError):
+    """Unknown catalog id; the message lists close matches and all ids."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+@functools.cache
+def read_csv(name: str) -> tuple[dict, ...]:
+    """Rows of ``genai_edge/data/<name>`` as dicts of strings (cached)."""
+    text = resources.files("genai_edge").joinpath("data", name).read_text(encoding="utf-8")
+    return tuple(csv.DictReader(text.splitlines()))
+
+
+def _lookup(kind: str, table: dict, key: str):
+    key_norm = str(key).strip().lower()
+    if key_norm in table:
+        return table[key_norm]
+    close = difflib.get_close_matches(key_norm, list(table), n=4, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise CatalogKeyError(
+        f"unknown {kind} {key!r}.{hint} Available {kind} ids: {', '.join(sorted(table))}")
+
+
+def _num(text: str) -> float:
+    return float(text) if text not in ("", None) else math.nan
+
+
+# --------------------------------------------------------------------- hardware
+@dataclass(frozen=True)
+class Accelerator:
+    """One accelerator (GPU or SoC); all fields SI.
+
+    Peak throughputs are dense (no sparsity) [FLOP s^-1]; NaN where the device
+    has no such unit. ``interconnect_bandwidth`` is per direction between two
+    devices of a tensor-parallel group [byte s^-1].
+    """
+    id: str
+    name: str
+    device_class: str
+    memory: float                 # [byte]
+    memory_bandwidth: float       # [byte s^-1]
+    peak_fp32: float              # [FLOP s^-1]
+    peak_bf16: float              # [FLOP s^-1]
+    peak_fp8: float               # [FLOP s^-1]
+    peak_int8: float              # [op s^-1]
+    power_idle: float             # [W]
+    power_max: float              # [W]
+    interconnect_bandwidth: float  # [byte s^-1]
+    interconnect: str
+    status: str
+    source: str
+    notes: str
+
+    def peak(self, column: str) -> float:
+        """Peak for a precision's compute column, falling back to bf16 [FLOP s^-1]."""
+        value = {"fp32_tflops": self.peak_fp32, "bf16_tflops": self.peak_bf16,
+                 "fp8_tflops": self.peak_fp8, "int8_tops": self.peak_int8}[column]
+        return self.peak_bf16 if math.isnan(value) else value
+
+
+@functools.cache
+def _hardware_table() -> dict:
+    table = {}
+    for r in read_csv("hardware.csv"):
+        table[r["id"]] = Accelerator(
+            id=r["id"], name=r["name"], device_class=r["device_class"],
+            memory=_num(r["memory_gb"]) * u.GB,
+            memory_bandwidth=_num(r["memory_bandwidth_gbs"]) * u.GBps,
+            peak_fp32=_num(r["fp32_tflops"]) * u.TFLOPS,
+            peak_bf16=_num(r["bf16_tflops"]) * u.TFLOPS,
+            peak_fp8=_num(r["fp8_tflops"]) * u.TFLOPS,
+            peak_int8=_num(r["int8_tops"]) * u.TFLOPS,
+            power_idle=_num(r["power_idle_w"]), power_max=_num(r["power_max_w"]),
+            interconnect_bandwidth=_num(r["interconnect_gbs"]) * u.GBps,
+            interconnect=r["interconnect"], status=r["status"], source=r["source"],
+            notes=r["notes"])
+    return table
+
+
+def hardware(hardware_id: str) -> Accelerator:
+    """Look up an accelerator by id (e.g. ``'h100-sxm5-80gb'``)."""
+    if isinstance(hardware_id, Accelerator):
+        return hardware_id
+    return _lookup("hardware", _hardware_table(), hardware_id)
+
+
+def hardware_ids() -> list[str]:
+    return sorted(_hardware_table())
+
+
+# ----------------------------------------------------------------------- models
+@dataclass(frozen=True)
+class LLM:
+    """Decoder-only transformer architecture (from the model's config)."""
+    id: str
+    name: str
+    params: float            # published total parameter count [-]
+    n_layers: int
+    d_model: int
+    n_heads: int
+    n_kv_heads: int
+    head_dim: int
+    d_ff: int
+    gated_ffn: bool          # SwiGLU/GeGLU: three FFN matrices instead of two
+    vocab: int
+    tied_embeddings: bool
+    n_experts: int           # MoE experts per layer (1 for dense models)
+    n_active_experts: int    # experts used per token
+    max_context: int         # [token]
+    status: str
+    source: str
+
+    @property
+    def attention_params_per_layer(self) -> float:
+        q_and_o = 2 * self.d_model * self.n_heads * self.head_dim
+        k_and_v = 2 * self.d_model * self.n_kv_heads * self.head_dim
+        return q_and_o + k_and_v
+
+    @property
+    def expert_params(self) -> float:
+        """Parameters of one FFN (one expert) in one layer [-]."""
+        return (3 if self.gated_ffn else 2) * self.d_model * self.d_ff
+
+    @property
+    def embedding_params(self) -> float:
+        return self.vocab * self.d_model * (1 if self.tied_embeddings else 2)
+
+    @property
+    def params_from_architecture(self) -> float:
+        """Total parameters counted from the architecture (norms ignored) [-]."""
+        per_layer = self.attention_params_per_layer + self.n_experts * self.expert_params
+        return self.n_layers * per_layer + self.embedding_params
+
+    @property
+    def matmul_params_per_token(self) -> float:
+        """Parameters in matrix products for one token: active layers + LM head [-].
+
+        The input embedding is a table lookup, not a matrix product.
+        """
+        per_layer = self.attention_params_per_layer + self.n_active_experts * self.expert_params
+        return self.n_layers * per_layer + self.vocab * self.d_model
+
+    @property
+    def active_params(self) -> float:
+        """Parameters touched per token, embeddings included (MoE: active experts) [-]."""
+        per_layer = self.attention_params_per_layer + self.n_active_experts * self.expert_params
+        return self.n_layers * per_layer + self.embedding_params
+
+
+@functools.cache
+def _model_table() -> dict:
+    table = {}
+    ints = ("n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab",
+            "n_experts", "n_active_experts", "max_context")
+    for r in read_csv("models.csv"):
+        kwargs = {f.name: r[f.name] for f in fields(LLM)}
+        kwargs.update({k: int(r[k]) for k in ints})
+        kwargs.update(params=float(r["params"]), gated_ffn=r["gated_ffn"] == "1",
+                      tied_embeddings=r["tied_embeddings"] == "1")
+        entry = LLM(**kwargs)
+        table[entry.id] = entry
+        for alias in filter(None, r["aliases"].split(";")):
+            table[alias.strip()] = entry
+    return table
+
+
+def model(model_id: str) -> LLM:
+    """Look up a model by id (e.g. ``'llama-3.1-8b'``); aliases resolve (``llama-70b``)."""
+    if isinstance(model_id, LLM):
+        return model_id
+    return _lookup("model", _model_table(), model_id)
+
+
+def model_ids() -> list[str]:
+    return sorted({m.id for m in _model_table().values()})
+
+
+# ------------------------------------------------------------------- precisions
+@dataclass(frozen=True)
+class Precision:
+    """Number format of weights and the compute unit it runs on."""
+    id: str
+    bits_per_weight: float   # including block scales [bit]
+    compute_peak: str        # hardware column giving its peak throughput
+    activation_bits: float   # [bit]
+    status: str
+    source: str
+
+
+@functools.cache
+def _precision_table() -> dict:
+    return {r["id"]: Precision(id=r["id"], bits_per_weight=float(r["bits_per_weight"]),
+                               compute_peak=r["compute_peak"],
+                               activation_bits=float(r["activation_bits"]),
+                               status=r["status"], source=r["source"])
+            for r in read_csv("precisions.csv")}
+
+
+def precision(precision_id: str) -> Precision:
+    """Look up a precision (``fp16``, ``fp8``, ``q4_0`` ...)."""
+    if isinstance(precision_id, Precision):
+        return precision_id
+    return _lookup("precision", _precision_table(), precision_id)
+
+
+def precision_ids() -> list[str]:
+    return list(_precision_table())
+
+
+# --------------------------------------------------------------------- runtimes
+@dataclass(frozen=True)
+class Runtime:
+    """An inference runtime and the family whose efficiency factors it uses."""
+    id: str
+    family: str
+    description: str
+    source: str
+
+
+@functools.cache
+def _runtime_table() -> dict:
+    return {r["id"]: Runtime(**r) for r in read_csv("runtimes.csv")}
+
+
+def runtime(runtime_id: str) -> Runtime:
+    """Look up a runtime (``tensorrt-llm``, ``llama.cpp`` ...)."""
+    if isinstance(runtime_id, Runtime):
+        return runtime_id
+    return _lookup("runtime", _runtime_table(), runtime_id)
+
+
+def runtime_ids() -> list[str]:
+    return list(_runtime_table())
