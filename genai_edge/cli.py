@@ -1,0 +1,151 @@
+"""The ``genai-edge`` command (also ``python -m genai_edge``).
+
+Sub-commands: ``estimate`` (one model on one piece of hardware, compute
+only), ``validate`` (published measurements vs the model) and ``catalog``
+(hardware, models, precisions, runtimes with their sources).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+
+from . import catalog
+
+__all__ = ["main"]
+
+
+def _whole(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, indent=2, allow_nan=False, default=str))
+
+
+# ----------------------------------------------------------------- estimate
+def _estimate(args) -> int:
+    from . import compute
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", compute.MemoryWarning)
+        est = compute.estimate(
+            args.model, args.hardware, args.precision, args.runtime, devices=args.devices,
+            batch=args.batch, prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens,
+            context_tokens=args.context_tokens)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    result = est.to_dict()
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"{est.model} on {est.devices} x {est.hardware} ({est.precision}, runtime {est.runtime}, "
+          f"batch {est.batch})")
+    print(f"  prefill / TTFT      {est.prefill_s * 1e3:10.2f} ms  ({est.prefill_bound}-bound)")
+    print(f"  time per out token  {est.tpot_s * 1e3:10.2f} ms  ({est.bound}-bound)")
+    print(f"  decode rate         {est.decode_tokens_per_s:10.1f} token/s")
+    print(f"  end to end          {est.e2e_s * 1e3:10.2f} ms")
+    print(f"  weights             {est.weights_bytes / 1e9:10.2f} GB")
+    print(f"  KV cache            {est.kv_cache_bytes / 1e9:10.2f} GB")
+    print(f"  fits in memory      {'yes' if est.fits_in_memory else 'NO'} "
+          f"({est.memory_required_bytes / 1e9:.1f} of {est.memory_capacity_bytes / 1e9:.0f} GB)")
+    return 0
+
+
+# ----------------------------------------------------------------- validate
+def _validate(args) -> int:
+    from . import validation
+
+    table = validation.validation_table()
+    summary = validation.summary(table)
+    if args.json:
+        _print_json({"cases": table.to_dict(orient="records"), "summary": summary})
+        return 0
+    cols = ["case_id", "quantity", "model", "hardware", "devices", "precision", "runtime",
+            "measured", "predicted", "error", "calibration"]
+    view = table[cols].copy()
+    view["error"] = (100 * view["error"]).map("{:+.1f} %".format)
+    print(view.to_string(index=False))
+    print()
+    for key, value in summary.items():
+        if key.endswith("error") and value is not None:
+            print(f"{key:48s} {100 * value:6.1f} %")
+    return 0
+
+
+# ------------------------------------------------------------------ catalog
+def _catalog(args) -> int:
+    tables = {
+        "hardware": ("hardware.csv", ["id", "device_class", "memory_gb", "memory_bandwidth_gbs",
+                                      "bf16_tflops", "power_max_w", "status", "source"]),
+        "models": ("models.csv", ["id", "params", "n_layers", "d_model", "n_kv_heads", "status", "source"]),
+        "precisions": ("precisions.csv", ["id", "bits_per_weight", "compute_peak", "source"]),
+        "runtimes": ("runtimes.csv", ["id", "family", "source"]),
+    }
+    kinds = list(tables) if args.kind == "all" else [args.kind]
+    out = {k: [dict(r) for r in catalog.read_csv(tables[k][0])] for k in kinds}
+    if args.json:
+        _print_json(out)
+        return 0
+    for k in kinds:
+        print(f"# {k}")
+        for r in out[k]:
+            print("  " + " | ".join(str(r[c]) for c in tables[k][1]))
+        print()
+    return 0
+
+
+# --------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="genai-edge", description=(
+        "Where to run generative-AI services: closed-form latency models for "
+        "cloud, MEC, edge-cloud and on-device deployment."))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("estimate", help="compute-only latency of one model on one piece of hardware")
+    e.add_argument("--model", required=True, help="model id, e.g. llama-3.1-8b (see `catalog models`)")
+    e.add_argument("--hardware", required=True, help="accelerator id, e.g. h100-sxm5-80gb")
+    e.add_argument("--devices", type=_whole(1), default=1, help="tensor-parallel devices (default 1)")
+    e.add_argument("--precision", default="fp16", help="weight precision (default fp16)")
+    e.add_argument("--runtime", default="default", help="inference runtime (default: pooled factors)")
+    e.add_argument("--batch", type=_whole(1), default=1, help="concurrent sequences (default 1)")
+    e.add_argument("--prompt-tokens", type=_whole(0), default=512, help="prompt length (default 512)")
+    e.add_argument("--output-tokens", type=_whole(1), default=128, help="generated tokens (default 128)")
+    e.add_argument("--context-tokens", type=_whole(0), default=None,
+                   help="KV length at which TPOT is evaluated (default prompt + output/2)")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.set_defaults(func=_estimate)
+
+    v = sub.add_parser("validate", help="published measurements vs the model, with errors")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=_validate)
+
+    c = sub.add_parser("catalog", help="list hardware, models, precisions and runtimes with sources")
+    c.add_argument("kind", nargs="?", default="all",
+                   choices=["all", "hardware", "models", "precisions", "runtimes"])
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=_catalog)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (KeyError, ValueError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"genai-edge {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

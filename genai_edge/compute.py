@@ -1,0 +1,546 @@
+"""Compute time of LLM inference on accelerators: a calibrated roofline.
+
+Building blocks (pure, numpy-vectorized, SI units):
+
+- :func:`weights_bytes`, :func:`kv_cache_bytes` — memory footprint;
+- :func:`prefill_flops`, :func:`decode_flops` — work of one forward pass;
+- :func:`roofline_time` — time of a pass limited by compute or memory;
+- :func:`ring_allreduce_time` — tensor-parallel communication;
+- :func:`moe_expected_experts` — distinct MoE experts read by a batch.
+
+:func:`estimate` wires them together for a catalog model on catalog hardware
+and returns a :class:`ComputeEstimate` (TTFT, TPOT, decode rate, memory fit).
+
+The step time of one forward pass on each of ``devices`` tensor-parallel
+devices is
+
+.. math::
+
+    t = \\max\\left(\\frac{F/n}{P\\,\\eta_F},\\ \\frac{B/n}{W\\,\\eta_W}\\right)
+        + L\\,t_\\ell + 2L\\,t_{AR}
+
+with F the pass's FLOPs, B the bytes it reads (weights, KV cache), P the peak
+throughput of the precision's compute unit, W the memory bandwidth, L layers,
+t_ℓ a fixed per-layer overhead (kernel launches, framework) and t_AR one
+ring all-reduce. The efficiencies η_F, η_W and the overheads depend on the
+runtime family and the device group; they are fitted by ``tools/calibrate.py``
+on a stated subset of ``validation.csv`` and shipped in
+``data/calibration.csv`` (see :func:`efficiency_factors`).
+
+Glossary: ``params`` parameter count [-]; ``bits_per_weight`` [bit];
+``prompt_tokens``, ``context_tokens``, ``output_tokens`` [token]; ``batch``
+concurrent sequences [-]; ``peak_flops`` [FLOP s^-1]; ``memory_bandwidth``
+[byte s^-1]; times [s]; sizes [byte].
+
+References
+----------
+.. [1] S. Williams, A. Waterman and D. Patterson, "Roofline: an insightful
+   visual performance model for multicore architectures," Commun. ACM 52(4),
+   2009. doi:10.1145/1498765.1498785
+.. [2] J. Kaplan et al., "Scaling laws for neural language models," 2020,
+   Sec. 2.1 (forward FLOPs ≈ 2N + 2 n_layer n_ctx d_attn per token).
+   arXiv:2001.08361
+.. [3] R. Pope et al., "Efficiently scaling transformer inference," MLSys
+   2023. arXiv:2211.05102
+.. [4] P. Patarasuk and X. Yuan, "Bandwidth optimal all-reduce algorithms for
+   clusters of workstations," J. Parallel Distrib. Comput. 69(2), 2009.
+   doi:10.1016/j.jpdc.2008.09.002
+"""
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as v
+from . import catalog
+
+__all__ = [
+    "weights_bytes", "kv_cache_bytes", "prefill_flops", "decode_flops",
+    "roofline_time", "ring_allreduce_time", "moe_expected_experts",
+    "EfficiencyFactors", "efficiency_factors", "device_group",
+    "ComputeEstimate", "estimate", "MemoryWarning",
+]
+
+ALLREDUCE_BITS = 16
+"""Tensor-parallel all-reduces carry 16-bit activations (as in TensorRT-LLM
+and vLLM, whatever the weight precision). [bit]"""
+
+
+class MemoryWarning(UserWarning):
+    """The model's weights and KV cache do not fit in device memory."""
+
+
+# ----------------------------------------------------------------- footprint
+def weights_bytes(params, bits_per_weight):
+    """Memory taken by the weights.
+
+    Parameters
+    ----------
+    params : array_like
+        Number of parameters stored. [-]
+    bits_per_weight : array_like
+        Storage per weight including block scales (e.g. 16 for fp16, 4.5 for
+        GGUF q4_0). [bit]
+
+    Returns
+    -------
+    float or ndarray
+        Weight memory. [byte]
+    """
+    params = v.nonnegative(params, "params")
+    bits = v.positive(bits_per_weight, "bits_per_weight", allow_inf=False)
+    return v.scalar_or_array(params * bits / 8.0)
+
+
+def kv_cache_bytes(n_layers, n_kv_heads, head_dim, tokens, batch=1, kv_bits=16):
+    """Memory of the key-value cache, aware of grouped-query attention.
+
+    Parameters
+    ----------
+    n_layers : array_like
+        Transformer layers. [-]
+    n_kv_heads : array_like
+        Key/value heads (equal to the query heads without GQA/MQA). [-]
+    head_dim : array_like
+        Dimension of one head. [-]
+    tokens : array_like
+        Tokens held per sequence (prompt plus generated). [token]
+    batch : array_like, default 1
+        Concurrent sequences. [-]
+    kv_bits : array_like, default 16
+        Bits per cached element. [bit]
+
+    Returns
+    -------
+    float or ndarray
+        KV cache size, 2·L·h_kv·d_head·tokens·batch·bits/8. [byte]
+
+    References
+    ----------
+    .. [1] J. Ainslie et al., "GQA: training generalized multi-query
+       transformer models from multi-head checkpoints," EMNLP 2023.
+       arXiv:2305.13245
+    """
+    n_layers = v.nonnegative(n_layers, "n_layers")
+    n_kv_heads = v.nonnegative(n_kv_heads, "n_kv_heads")
+    head_dim = v.nonnegative(head_dim, "head_dim")
+    tokens = v.nonnegative(tokens, "tokens")
+    batch = v.nonnegative(batch, "batch")
+    kv_bits = v.positive(kv_bits, "kv_bits", allow_inf=False)
+    return v.scalar_or_array(2.0 * n_layers * n_kv_heads * head_dim * tokens * batch * kv_bits / 8.0)
+
+
+# ---------------------------------------------------------------------- work
+def prefill_flops(layer_params, lm_head_params, n_layers, attention_dim, prompt_tokens,
+                  context_tokens=0, batch=1):
+    """FLOPs of the prefill pass over a prompt (causal attention).
+
+    Parameters
+    ----------
+    layer_params : array_like
+        Parameters in the per-token matrix products of all layers (active
+        experts only for MoE). [-]
+    lm_head_params : array_like
+        Output projection, evaluated for the last prompt token only. [-]
+    n_layers : array_like
+        Transformer layers. [-]
+    attention_dim : array_like
+        Query heads × head dimension. [-]
+    prompt_tokens : array_like
+        New tokens processed. [token]
+    context_tokens : array_like, default 0
+        Tokens already in the KV cache before the prompt. [token]
+    batch : array_like, default 1
+        Sequences. [-]
+
+    Returns
+    -------
+    float or ndarray
+        2·N·s + 2·N_head + 2·L·d_attn·(s² + 2·s·c), times batch. [FLOP]
+
+    Notes
+    -----
+    Token i of the prompt attends to c + i keys: QKᵀ and AV cost
+    4·d_attn·(c + i) FLOPs per layer; summed over the prompt this is
+    2·d_attn·(s² + 2sc) (the s/2 term is dropped) [1]_.
+
+    References
+    ----------
+    .. [1] J. Kaplan et al., "Scaling laws for neural language models," 2020.
+       arXiv:2001.08361
+    """
+    layer_params = v.nonnegative(layer_params, "layer_params")
+    lm_head_params = v.nonnegative(lm_head_params, "lm_head_params")
+    n_layers = v.nonnegative(n_layers, "n_layers")
+    attention_dim = v.nonnegative(attention_dim, "attention_dim")
+    s = v.nonnegative(prompt_tokens, "prompt_tokens")
+    c = v.nonnegative(context_tokens, "context_tokens")
+    batch = v.nonnegative(batch, "batch")
+    head = np.where(s > 0, 2.0 * lm_head_params, 0.0)
+    flops = 2.0 * layer_params * s + head + 2.0 * n_layers * attention_dim * (s * s + 2.0 * s * c)
+    return v.scalar_or_array(batch * flops)
+
+
+def decode_flops(matmul_params, n_layers, attention_dim, context_tokens, batch=1):
+    """FLOPs of one decode step (one new token per sequence).
+
+    Parameters
+    ----------
+    matmul_params : array_like
+        Parameters in matrix products per token, LM head included. [-]
+    n_layers : array_like
+        Transformer layers. [-]
+    attention_dim : array_like
+        Query heads × head dimension. [-]
+    context_tokens : array_like
+        Tokens attended to (KV cache length). [token]
+    batch : array_like, default 1
+        Sequences decoded together. [-]
+
+    Returns
+    -------
+    float or ndarray
+        batch·(2·N + 4·L·d_attn·c). [FLOP]
+
+    References
+    ----------
+    .. [1] J. Kaplan et al., "Scaling laws for neural language models," 2020.
+       arXiv:2001.08361
+    """
+    matmul_params = v.nonnegative(matmul_params, "matmul_params")
+    n_layers = v.nonnegative(n_layers, "n_layers")
+    attention_dim = v.nonnegative(attention_dim, "attention_dim")
+    c = v.nonnegative(context_tokens, "context_tokens")
+    batch = v.nonnegative(batch, "batch")
+    return v.scalar_or_array(batch * (2.0 * matmul_params + 4.0 * n_layers * attention_dim * c))
+
+
+def roofline_time(flops, bytes_moved, peak_flops, memory_bandwidth,
+                  compute_efficiency=1.0, bandwidth_efficiency=1.0):
+    """Time of a kernel limited by compute or by memory traffic.
+
+    Parameters
+    ----------
+    flops : array_like
+        Floating-point operations. [FLOP]
+    bytes_moved : array_like
+        Bytes read from and written to device memory. [byte]
+    peak_flops : array_like
+        Peak throughput of the compute unit used. [FLOP s^-1]
+    memory_bandwidth : array_like
+        Peak memory bandwidth. [byte s^-1]
+    compute_efficiency : array_like, default 1
+        Achieved fraction of ``peak_flops``, in (0, 1]. [-]
+    bandwidth_efficiency : array_like, default 1
+        Achieved fraction of ``memory_bandwidth``, in (0, 1]. [-]
+
+    Returns
+    -------
+    float or ndarray
+        max(flops/(peak·η_F), bytes/(bandwidth·η_W)). [s]
+
+    References
+    ----------
+    .. [1] S. Williams, A. Waterman and D. Patterson, "Roofline: an
+       insightful visual performance model for multicore architectures,"
+       Commun. ACM 52(4), 2009. doi:10.1145/1498765.1498785
+    """
+    flops = v.nonnegative(flops, "flops")
+    bytes_moved = v.nonnegative(bytes_moved, "bytes_moved")
+    peak = v.positive(peak_flops, "peak_flops")
+    bw = v.positive(memory_bandwidth, "memory_bandwidth")
+    eta_f = v.fraction(compute_efficiency, "compute_efficiency", low_open=True)
+    eta_w = v.fraction(bandwidth_efficiency, "bandwidth_efficiency", low_open=True)
+    return v.scalar_or_array(np.maximum(flops / (peak * eta_f), bytes_moved / (bw * eta_w)))
+
+
+def ring_allreduce_time(message_bytes, devices, link_bandwidth, step_latency=0.0):
+    """Time of one ring all-reduce across ``devices``.
+
+    Parameters
+    ----------
+    message_bytes : array_like
+        Size of the buffer reduced on every device. [byte]
+    devices : array_like
+        Devices in the ring (1 means no communication). [-]
+    link_bandwidth : array_like
+        Per-direction bandwidth between neighbours. [byte s^-1]
+    step_latency : array_like, default 0
+        Fixed latency of each of the 2(n−1) ring steps. [s]
+
+    Returns
+    -------
+    float or ndarray
+        2(n−1)/n · S / BW + 2(n−1)·α; 0 for one device. [s]
+
+    References
+    ----------
+    .. [1] P. Patarasuk and X. Yuan, "Bandwidth optimal all-reduce algorithms
+       for clusters of workstations," J. Parallel Distrib. Comput. 69(2),
+       2009. doi:10.1016/j.jpdc.2008.09.002
+    """
+    size = v.nonnegative(message_bytes, "message_bytes")
+    n = v.integer(devices, "devices", minimum=1)
+    bw = v.positive(link_bandwidth, "link_bandwidth")
+    alpha = v.nonnegative(step_latency, "step_latency")
+    steps = 2.0 * (n - 1.0)
+    return v.scalar_or_array(steps / n * size / bw + steps * alpha)
+
+
+def moe_expected_experts(n_experts, n_active_experts, batch):
+    """Expected distinct experts a batch reads in one MoE layer.
+
+    Parameters
+    ----------
+    n_experts : array_like
+        Experts per layer. [-]
+    n_active_experts : array_like
+        Experts routed per token (top-k). [-]
+    batch : array_like
+        Tokens routed together. [-]
+
+    Returns
+    -------
+    float or ndarray
+        E·(1 − (1 − k/E)^b), assuming uniform independent routing. [-]
+
+    References
+    ----------
+    .. [1] W. Fedus, B. Zoph and N. Shazeer, "Switch transformers," JMLR 23,
+       2022. arXiv:2101.03961
+    """
+    e = v.positive(n_experts, "n_experts")
+    k = v.nonnegative(n_active_experts, "n_active_experts")
+    if (k > e).any():
+        raise ValueError("n_active_experts must be <= n_experts")
+    b = v.nonnegative(batch, "batch")
+    return v.scalar_or_array(e * (1.0 - (1.0 - k / e) ** b))
+
+
+# --------------------------------------------------------- efficiency factors
+@dataclass(frozen=True)
+class EfficiencyFactors:
+    """Calibrated factors of one runtime family on one device group."""
+    runtime_family: str
+    device_group: str
+    compute_efficiency: float      # fraction of peak FLOP/s achieved [-]
+    bandwidth_efficiency: float    # fraction of memory bandwidth achieved [-]
+    prefill_layer_overhead: float  # fixed time per layer per prefill pass [s]
+    decode_layer_overhead: float   # fixed time per layer per decode step [s]
+    allreduce_step_latency: float  # latency of one ring step [s]
+    fitted_on: str                 # validation case ids used by the fit
+    source: str
+
+
+DEVICE_GROUPS = {
+    "datacenter_gpu": "gpu", "edge_server_gpu": "gpu", "consumer_gpu": "gpu",
+    "edge_soc": "soc", "laptop_soc": "soc", "desktop_soc": "soc", "phone_soc": "soc",
+}
+
+
+def device_group(device_class: str) -> str:
+    """Calibration group of a device class: discrete ``gpu`` or unified-memory ``soc``."""
+    try:
+        return DEVICE_GROUPS[device_class]
+    except KeyError:
+        raise ValueError(f"device_class must be one of {sorted(DEVICE_GROUPS)}, got {device_class!r}") from None
+
+
+@functools.cache
+def _calibration_table() -> dict:
+    table = {}
+    for r in catalog.read_csv("calibration.csv"):
+        f = EfficiencyFactors(
+            runtime_family=r["runtime_family"], device_group=r["device_group"],
+            compute_efficiency=float(r["compute_efficiency"]),
+            bandwidth_efficiency=float(r["bandwidth_efficiency"]),
+            prefill_layer_overhead=float(r["prefill_layer_overhead_s"]),
+            decode_layer_overhead=float(r["decode_layer_overhead_s"]),
+            allreduce_step_latency=float(r["allreduce_step_latency_s"]),
+            fitted_on=r["fitted_on"], source=r["source"])
+        table[(f.runtime_family, f.device_group)] = f
+    return table
+
+
+def efficiency_factors(runtime="default", device_class="datacenter_gpu") -> EfficiencyFactors:
+    """Calibrated factors for a runtime on a device class.
+
+    The runtime's family (``tensorrt``, ``llama.cpp``, ``tinychat``) is looked
+    up in ``data/runtimes.csv``. Families or device groups without calibration
+    rows fall back to the ``default`` family, fitted on all calibration rows
+    pooled (documented default factors).
+    """
+    family = catalog.runtime(runtime).family
+    group = device_group(device_class)
+    table = _calibration_table()
+    return table.get((family, group)) or table[("default", group)]
+
+
+# ------------------------------------------------------------------ estimate
+@dataclass(frozen=True)
+class ComputeEstimate:
+    """Compute-only latency of serving one request batch on one device group.
+
+    Times exclude network and queueing. Array fields broadcast over the
+    numeric inputs of :func:`estimate`.
+    """
+    model: str
+    hardware: str
+    precision: str
+    runtime: str
+    devices: object
+    batch: object
+    prefill_s: object             # prefill pass, prompt → first token [s]
+    ttft_s: object                # compute time to first token (= prefill_s) [s]
+    tpot_s: object                # time per output token at the mean context [s]
+    decode_tokens_per_s: object   # tokens per second over the batch, batch/TPOT [token s^-1]
+    e2e_s: object                 # prefill + (output_tokens − 1)·TPOT [s]
+    weights_bytes: object         # all weights [byte]
+    kv_cache_bytes: object        # KV cache at prompt + output tokens, whole batch [byte]
+    memory_required_bytes: object  # weights + KV cache [byte]
+    memory_capacity_bytes: object  # devices × device memory [byte]
+    fits_in_memory: object        # required ≤ capacity [bool]
+    bound: object                 # decode limited by 'compute' or 'memory'
+    prefill_bound: object         # prefill limited by 'compute' or 'memory'
+    factors: EfficiencyFactors
+
+    def to_dict(self) -> dict:
+        """JSON-friendly dict (arrays become lists)."""
+        out = {}
+        for key, value in self.__dict__.items():
+            if key == "factors":
+                value = {k: val for k, val in value.__dict__.items()}
+            elif isinstance(value, np.ndarray):
+                value = value.tolist()
+            elif isinstance(value, np.generic):
+                value = value.item()
+            out[key] = value
+        return out
+
+
+def _label(is_compute):
+    lab = np.where(is_compute, "compute", "memory")
+    return str(lab) if lab.ndim == 0 else lab
+
+
+def estimate(model, hardware, precision="fp16", runtime="default", devices=1, batch=1,
+             prompt_tokens=512, output_tokens=128, context_tokens=None, kv_bits=16,
+             factors: EfficiencyFactors | None = None, warn=True) -> ComputeEstimate:
+    """Estimate prefill, TTFT, TPOT and memory fit of an LLM on accelerators.
+
+    Parameters
+    ----------
+    model : str or catalog.LLM
+        Model id (``llama-3.1-8b``) or architecture.
+    hardware : str or catalog.Accelerator
+        Accelerator id (``h100-sxm5-80gb``).
+    precision : str, default 'fp16'
+        Weight precision id (``fp16``, ``fp8``, ``int8``, ``w4a16``, ``q4_0`` ...).
+    runtime : str, default 'default'
+        Runtime id; selects calibrated efficiency factors.
+    devices : array_like, default 1
+        Tensor-parallel devices (weights and KV cache sharded evenly). [-]
+    batch : array_like, default 1
+        Sequences processed together. [-]
+    prompt_tokens : array_like, default 512
+        Prompt length. [token]
+    output_tokens : array_like, default 128
+        Generated tokens, ≥ 1. [token]
+    context_tokens : array_like, optional
+        KV-cache length at which TPOT is evaluated; default the mean over the
+        generation, prompt + output/2. [token]
+    kv_bits : array_like, default 16
+        Bits per KV-cache element. [bit]
+    factors : EfficiencyFactors, optional
+        Override the calibrated factors (used by the calibration itself).
+    warn : bool, default True
+        Emit :class:`MemoryWarning` when the model does not fit.
+
+    Returns
+    -------
+    ComputeEstimate
+        Times [s], sizes [byte], rate [token s^-1], flags.
+
+    Notes
+    -----
+    Prefill reads the weights once and writes the prompt's KV cache; a decode
+    step reads the weights (MoE: the experts the batch touches) and the KV
+    cache. Each pass takes the roofline time (see module docstring) plus
+    per-layer overheads and two all-reduces per layer when ``devices`` > 1.
+
+    References
+    ----------
+    .. [1] R. Pope et al., "Efficiently scaling transformer inference," MLSys
+       2023. arXiv:2211.05102
+    """
+    m = catalog.model(model)
+    hw = catalog.hardware(hardware)
+    prec = catalog.precision(precision)
+    rt = catalog.runtime(runtime)
+    f = factors or efficiency_factors(rt.id, hw.device_class)
+
+    n = v.integer(devices, "devices", minimum=1)
+    b = v.integer(batch, "batch", minimum=1)
+    s = v.integer(prompt_tokens, "prompt_tokens", minimum=0)
+    out = v.integer(output_tokens, "output_tokens", minimum=1)
+    ctx = s + out / 2.0 if context_tokens is None else v.nonnegative(context_tokens, "context_tokens")
+    kv_bits = v.positive(kv_bits, "kv_bits", allow_inf=False)
+    if n.max() > 1 and math.isnan(hw.interconnect_bandwidth):
+        raise ValueError(f"devices must be 1 for {hw.id}: it has no device interconnect in the catalog")
+
+    peak = hw.peak(prec.compute_peak)
+    bpw = prec.bits_per_weight
+    attn_dim = m.n_heads * m.head_dim
+    lm_head = m.vocab * m.d_model
+    layer_params = m.matmul_params_per_token - lm_head
+    kv_per_token = kv_cache_bytes(m.n_layers, m.n_kv_heads, m.head_dim, 1.0, 1.0, kv_bits)
+    act_bytes = ALLREDUCE_BITS / 8.0
+
+    # weights read per pass: dense part + experts the batch touches
+    experts_read = moe_expected_experts(m.n_experts, m.n_active_experts, b * np.maximum(s, 1))
+    experts_read_decode = moe_expected_experts(m.n_experts, m.n_active_experts, b)
+    dense_params = m.active_params - m.n_layers * m.n_active_experts * m.expert_params
+    w_prefill = (dense_params + m.n_layers * experts_read * m.expert_params) * bpw / 8.0
+    w_decode = (dense_params + m.n_layers * experts_read_decode * m.expert_params) * bpw / 8.0
+
+    def step(flops, bytes_moved, tokens, layer_overhead):
+        compute_t = flops / n / (peak * f.compute_efficiency)
+        memory_t = bytes_moved / n / (hw.memory_bandwidth * f.bandwidth_efficiency)
+        comm = 0.0
+        if n.max() > 1:
+            comm = 2 * m.n_layers * ring_allreduce_time(
+                b * tokens * m.d_model * act_bytes, n, hw.interconnect_bandwidth,
+                f.allreduce_step_latency)
+        return np.maximum(compute_t, memory_t) + m.n_layers * layer_overhead + comm, compute_t > memory_t
+
+    pf = prefill_flops(layer_params, lm_head, m.n_layers, attn_dim, s, 0.0, b)
+    prefill_s, prefill_compute = step(pf, w_prefill + b * s * kv_per_token, s, f.prefill_layer_overhead)
+    df = decode_flops(m.matmul_params_per_token, m.n_layers, attn_dim, ctx, b)
+    tpot, decode_compute = step(df, w_decode + b * ctx * kv_per_token, 1.0, f.decode_layer_overhead)
+
+    w_total = weights_bytes(m.params_from_architecture, bpw)
+    kv_total = b * (s + out) * kv_per_token
+    required = w_total + kv_total
+    capacity = n * hw.memory
+    fits = required <= capacity
+    if warn and not np.all(fits):
+        short = np.max(required - capacity) / 1e9
+        warnings.warn(
+            f"{m.id} at {prec.id} needs {np.max(required) / 1e9:.1f} GB (weights + KV cache) but "
+            f"{int(n.min())} x {hw.id} hold {hw.memory * n.min() / 1e9:.0f} GB: short by {short:.1f} GB; "
+            "times assume it fits", MemoryWarning, stacklevel=2)
+
+    sa = v.scalar_or_array
+    return ComputeEstimate(
+        model=m.id, hardware=hw.id, precision=prec.id, runtime=rt.id,
+        devices=int(n) if n.ndim == 0 else n, batch=int(b) if b.ndim == 0 else b,
+        prefill_s=sa(prefill_s), ttft_s=sa(prefill_s), tpot_s=sa(tpot),
+        decode_tokens_per_s=sa(b / tpot), e2e_s=sa(prefill_s + (out - 1.0) * tpot),
+        weights_bytes=sa(w_total), kv_cache_bytes=sa(kv_total),
+        memory_required_bytes=sa(required), memory_capacity_bytes=sa(capacity),
+        fits_in_memory=bool(fits) if np.ndim(fits) == 0 else fits,
+        bound=_label(decode_compute), prefill_bound=_label(prefill_compute), factors=f)
