@@ -5,6 +5,8 @@ availability for cloud, multi-access edge (MEC), edge-cloud and on-device
 deployment. Importing the package is light: sympy, seaborn, matplotlib and
 papermill load only when their features are used.
 """
-from . import units, catalog  # noqa: F401
+from . import units, catalog, network, queueing, compute  # noqa: F401
+from .scenario import Scenario, ScenarioError, load as load_scenario  # noqa: F401
+from .paradigms import compare, evaluate  # noqa: F401
 
 __version__ = "0.1.0"

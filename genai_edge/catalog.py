@@ -17,9 +17,9 @@ from importlib import resources
 from . import units as u
 
 __all__ = [
-    "Accelerator", "LLM", "Precision", "Runtime", "CatalogKeyError",
-    "hardware", "model", "precision", "runtime",
-    "hardware_ids", "model_ids", "precision_ids", "runtime_ids", "read_csv",
+    "Accelerator", "LLM", "DiffusionModel", "Precision", "Runtime", "CatalogKeyError",
+    "hardware", "model", "diffusion_model", "precision", "runtime",
+    "hardware_ids", "model_ids", "diffusion_model_ids", "precision_ids", "runtime_ids", "read_csv",
 ]
 
 
@@ -41,7 +41,8 @@ def _lookup(kind: str, table: dict, key: str):
     key_norm = str(key).strip().lower()
     if key_norm in table:
         return table[key_norm]
-    close = difflib.get_close_matches(key_norm, list(table), n=4, cutoff=0.5)
+    close = [k for k in sorted(table) if key_norm and key_norm in k][:4]
+    close += [k for k in difflib.get_close_matches(key_norm, list(table), n=4, cutoff=0.5) if k not in close]
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise CatalogKeyError(
         f"unknown {kind} {key!r}.{hint} Available {kind} ids: {', '.join(sorted(table))}")
@@ -199,6 +200,41 @@ def model(model_id: str) -> LLM:
 
 def model_ids() -> list[str]:
     return sorted({m.id for m in _model_table().values()})
+
+
+@dataclass(frozen=True)
+class DiffusionModel:
+    """Latent text-to-image diffusion model: work per denoising step and per image."""
+    id: str
+    name: str
+    unet_params: float         # [-]
+    flops_per_eval: float      # one U-Net evaluation [FLOP]
+    evals_per_step: int        # 2 with classifier-free guidance [-]
+    vae_decoder_flops: float   # one image [FLOP]
+    image_bytes: float         # encoded image sent to the user [byte]
+    status: str
+    source: str
+
+
+@functools.cache
+def _diffusion_table() -> dict:
+    return {r["id"]: DiffusionModel(
+        id=r["id"], name=r["name"], unet_params=float(r["unet_params"]),
+        flops_per_eval=2e9 * float(r["unet_gmacs_per_eval"]),  # 1 MAC = 2 FLOP
+        evals_per_step=int(r["evals_per_step"]), vae_decoder_flops=2e9 * float(r["vae_decoder_gmacs"]),
+        image_bytes=float(r["image_bytes"]), status=r["status"], source=r["source"])
+        for r in read_csv("diffusion_models.csv")}
+
+
+def diffusion_model(model_id: str) -> DiffusionModel:
+    """Look up a text-to-image diffusion model (``sd-1.5``, ``sd-turbo``)."""
+    if isinstance(model_id, DiffusionModel):
+        return model_id
+    return _lookup("diffusion model", _diffusion_table(), model_id)
+
+
+def diffusion_model_ids() -> list[str]:
+    return sorted(_diffusion_table())
 
 
 # ------------------------------------------------------------------- precisions

@@ -1,8 +1,9 @@
 """The ``genai-edge`` command (also ``python -m genai_edge``).
 
 Sub-commands: ``estimate`` (one model on one piece of hardware, compute
-only), ``validate`` (published measurements vs the model) and ``catalog``
-(hardware, models, precisions, runtimes with their sources).
+only), ``compare`` (a scenario across the four paradigms), ``validate``
+(published measurements vs the model) and ``catalog`` (hardware, models,
+precisions, runtimes and scenarios with their sources).
 """
 from __future__ import annotations
 
@@ -59,6 +60,51 @@ def _estimate(args) -> int:
     print(f"  fits in memory      {'yes' if est.fits_in_memory else 'NO'} "
           f"({est.memory_required_bytes / 1e9:.1f} of {est.memory_capacity_bytes / 1e9:.0f} GB)")
     return 0
+
+
+# ------------------------------------------------------------------ compare
+def _parse_sets(pairs) -> dict:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects key=value (e.g. network.cloud_distance_km=3000), got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _compare(args) -> int:
+    from . import paradigms, scenario
+
+    scn = scenario.load(args.scenario, _parse_sets(args.set))
+    results = paradigms.evaluate(scn)
+    if args.json:
+        _print_json({"scenario": scn.to_dict(),
+                     "paradigms": {k: _finite(v.to_dict()) for k, v in results.items()}})
+        return 0
+    print(f"{scn.name}: {scn.description}")
+    head = f"{'paradigm':11s} {'TTFT':>9s} {'TTFT p99':>9s} {'TPOT':>8s} {'E2E':>9s} {'E2E p99':>9s}  sites"
+    print(head)
+    for name, r in results.items():
+        sites = ", ".join(f"{s.site} {s.utilization:.0%}{'' if s.stable else ' UNSTABLE'}" for s in r.sites)
+        print(f"{name:11s} {_ms(r.ttft_s)} {_ms(r.ttft_p99_s)} {r.tpot_s * 1e3:6.1f}ms "
+              f"{_ms(r.e2e_s)} {_ms(r.e2e_p99_s)}  {sites}")
+    return 0
+
+
+def _ms(x: float) -> str:
+    return f"{'inf':>9s}" if x == float("inf") else f"{x * 1e3:7.0f}ms"
+
+
+def _finite(obj):
+    """JSON has no infinity: unbounded values (unstable queues) become the string 'inf'."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and obj == float("inf"):
+        return "inf"
+    return obj
 
 
 # ----------------------------------------------------------------- validate
@@ -124,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="KV length at which TPOT is evaluated (default prompt + output/2)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=_estimate)
+
+    cmp_ = sub.add_parser("compare", help="compare cloud, MEC, edge-cloud and on-device for a scenario")
+    cmp_.add_argument("--scenario", required=True, help="built-in name (e.g. chatbot) or a YAML file")
+    cmp_.add_argument("--set", action="append", metavar="KEY=VALUE",
+                      help="override a scenario key, e.g. --set network.cloud_distance_km=3000 (repeatable)")
+    cmp_.add_argument("--json", action="store_true")
+    cmp_.set_defaults(func=_compare)
 
     v = sub.add_parser("validate", help="published measurements vs the model, with errors")
     v.add_argument("--json", action="store_true")

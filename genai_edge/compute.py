@@ -61,7 +61,7 @@ from . import catalog
 __all__ = [
     "weights_bytes", "kv_cache_bytes", "prefill_flops", "decode_flops",
     "roofline_time", "ring_allreduce_time", "moe_expected_experts",
-    "EfficiencyFactors", "efficiency_factors", "device_group",
+    "diffusion_time", "EfficiencyFactors", "efficiency_factors", "device_group",
     "ComputeEstimate", "estimate", "MemoryWarning",
 ]
 
@@ -319,6 +319,46 @@ def moe_expected_experts(n_experts, n_active_experts, batch):
         raise ValueError("n_active_experts must be <= n_experts")
     b = v.nonnegative(batch, "batch")
     return v.scalar_or_array(e * (1.0 - (1.0 - k / e) ** b))
+
+
+def diffusion_time(steps, flops_per_step, decoder_flops, peak_flops, compute_efficiency=1.0):
+    """Time to generate one image with a latent diffusion model (compute-bound).
+
+    Parameters
+    ----------
+    steps : array_like
+        Denoising steps. [-]
+    flops_per_step : array_like
+        U-Net work per step (both evaluations under classifier-free
+        guidance). [FLOP]
+    decoder_flops : array_like
+        VAE decoder work for the final image. [FLOP]
+    peak_flops : array_like
+        Peak throughput. [FLOP s^-1]
+    compute_efficiency : array_like, default 1
+        Achieved fraction of the peak, in (0, 1]. [-]
+
+    Returns
+    -------
+    float or ndarray
+        (steps·F_step + F_dec)/(peak·η). [s]
+
+    Notes
+    -----
+    U-Net convolutions and attention over 64x64 latents have high
+    arithmetic intensity, so the pass is treated as compute-bound.
+
+    References
+    ----------
+    .. [1] R. Rombach et al., "High-resolution image synthesis with latent
+       diffusion models," CVPR 2022. arXiv:2112.10752
+    """
+    steps = v.nonnegative(steps, "steps")
+    f_step = v.nonnegative(flops_per_step, "flops_per_step")
+    f_dec = v.nonnegative(decoder_flops, "decoder_flops")
+    peak = v.positive(peak_flops, "peak_flops")
+    eta = v.fraction(compute_efficiency, "compute_efficiency", low_open=True)
+    return v.scalar_or_array((steps * f_step + f_dec) / (peak * eta))
 
 
 # --------------------------------------------------------- efficiency factors

@@ -1,0 +1,328 @@
+"""Scenarios: who uses which GenAI service over which network, served where.
+
+A :class:`Scenario` groups a :class:`Workload`, a :class:`NetworkPaths`, three
+compute :class:`Site` definitions (``cloud``, ``mec``, ``device``) and an
+:class:`EdgeCloud` strategy. Scenario files are YAML with the same nesting;
+keys carry their unit in the name (``distance_km``, ``rate_per_user_per_h``)
+and :mod:`genai_edge.paradigms` converts them to SI where it uses them.
+Every field documents its unit, allowed range and the source of its default
+(or says it is an assumption).
+
+Errors name the file, the key and what is allowed; misspelled keys get a
+did-you-mean. Built-in scenarios ship in ``genai_edge/scenarios/``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from . import catalog, network
+
+__all__ = ["Scenario", "Workload", "NetworkPaths", "Site", "EdgeCloud", "ScenarioError",
+           "load", "builtin_names", "builtin_path", "describe_fields"]
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override is invalid; the message names file and key."""
+
+
+def _f(default, unit, doc, *, low=None, high=None, choices=None, integer=False, source=""):
+    """A scenario field with unit, allowed range or choices, and source."""
+    return field(default=default, metadata=dict(
+        unit=unit, doc=doc, low=low, high=high, choices=choices, integer=integer, source=source))
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What users ask for and how often."""
+    kind: str = _f("llm", "-", "Service type: 'llm' (chat) or 'diffusion' (text-to-image).",
+                   choices=("llm", "diffusion"))
+    prompt_tokens: int = _f(500, "token", "Prompt length per request.", low=1, integer=True,
+                            source="MLPerf Inference Llama 2 70B uses OpenOrca prompts of a few hundred tokens (ASSUMPTION: 500)")
+    output_tokens: int = _f(250, "token", "Generated tokens per request (1 for diffusion).", low=1,
+                            integer=True, source="ASSUMPTION: a typical chat answer")
+    payload_bytes: float = _f(0.0, "byte", "Extra uplink payload per request (e.g. an image).", low=0)
+    response_bytes: float = _f(0.0, "byte", "Extra downlink payload per request (e.g. a generated image).", low=0)
+    users: float = _f(10000, "-", "Active users served by the scenario.", low=1,
+                      source="ASSUMPTION: a city-scale deployment")
+    rate_per_user_per_h: float = _f(6.0, "request h^-1", "Requests per active user per hour.", low=0,
+                                    source="ASSUMPTION: one request every 10 minutes")
+    diffusion_steps: int = _f(25, "-", "Denoising steps (diffusion only).", low=1, integer=True,
+                              source="Stable Diffusion default sampler steps (ASSUMPTION: 25)")
+    latency_slo_s: float = _f(2.0, "s", "Target time to first token (or to the image).", low=0,
+                              source="MLPerf Inference server TTFT p99 2 s for Llama 2 70B (FACTS.md)")
+
+
+@dataclass(frozen=True)
+class NetworkPaths:
+    """Access network and the transport distances to each site."""
+    access: str = _f("5g", "-", "Access network id from data/networks.csv.")
+    mec_distance_km: float = _f(20.0, "km", "Fibre distance device's base station → MEC site.", low=0,
+                                source="ASSUMPTION: MEC at a metro aggregation point")
+    mec_hops: int = _f(2, "-", "Routers between the base station and the MEC site.", low=0, integer=True,
+                       source="ASSUMPTION")
+    cloud_distance_km: float = _f(1500.0, "km", "Great-circle distance to the cloud region.", low=0,
+                                  source="Seed article scenario: a regional cloud ~1,500 km away")
+    cloud_hops: int = _f(12, "-", "Routers on the path to the cloud region.", low=0, integer=True,
+                         source="ASSUMPTION: typical traceroute length to a cloud region")
+    route_factor: float = _f(network.DEFAULT_ROUTE_FACTOR, "-", "Fibre route length / great-circle distance.",
+                             low=1.0, high=5.0, source="FACTS.md: 1.5-2x is a common planning factor (ASSUMPTION)")
+    per_hop_delay_s: float = _f(50e-6, "s", "Processing and queueing per router.", low=0,
+                                source="ASSUMPTION: tens of microseconds per core-router hop")
+
+
+@dataclass(frozen=True)
+class Site:
+    """A compute site: what model runs on which accelerators, how many."""
+    model: str = _f("llama-3.1-8b", "-", "Model id (catalog).")
+    hardware: str = _f("l4-24gb", "-", "Accelerator id (catalog).")
+    devices: int = _f(1, "-", "Accelerators per replica (tensor parallel).", low=1, integer=True)
+    replicas: int = _f(1, "-", "Model replicas at the site.", low=1, integer=True)
+    sites: int = _f(1, "-", "Identical sites sharing the users (e.g. MEC sites).", low=1, integer=True)
+    precision: str = _f("fp16", "-", "Weight precision id (catalog).")
+    runtime: str = _f("default", "-", "Inference runtime id (catalog).")
+    batch: int = _f(8, "-", "Sequences decoded together per replica (continuous batching slots).",
+                    low=1, integer=True)
+
+
+@dataclass(frozen=True)
+class EdgeCloud:
+    """How the edge and the cloud share the work in the ``edge_cloud`` paradigm."""
+    strategy: str = _f("routing", "-", "'routing', 'overflow' or 'speculative'.",
+                       choices=("routing", "overflow", "speculative"))
+    edge_fraction: float = _f(0.6, "-", "Routing: share of requests simple enough for the edge model.",
+                              low=0, high=1, source="ASSUMPTION")
+    draft_tokens: int = _f(4, "-", "Speculative: tokens the edge draft proposes per verification.",
+                           low=1, high=64, integer=True, source="Leviathan et al. 2023 use 3-7 (ASSUMPTION: 4)")
+    acceptance_rate: float = _f(0.7, "-", "Speculative: probability a draft token is accepted.",
+                                low=0, high=0.999, source="Leviathan et al. 2023 report 0.5-0.9 (ASSUMPTION: 0.7)")
+
+
+def _cloud_default():
+    return Site(model="llama-3.1-70b", hardware="h100-sxm5-80gb", devices=2, replicas=8,
+                precision="fp8", runtime="tensorrt-llm", batch=16)
+
+
+def _mec_default():
+    return Site(model="llama-3.1-8b", hardware="l4-24gb", devices=1, replicas=2, sites=10,
+                precision="fp8", runtime="tensorrt-llm", batch=8)
+
+
+def _device_default():
+    return Site(model="gemma-2b", hardware="snapdragon-8-gen-3", precision="q4_0",
+                runtime="llama.cpp", batch=1)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One comparison case. Build with :func:`load` or directly in Python."""
+    name: str = "custom"
+    description: str = ""
+    workload: Workload = field(default_factory=Workload)
+    network: NetworkPaths = field(default_factory=NetworkPaths)
+    cloud: Site = field(default_factory=_cloud_default)
+    mec: Site = field(default_factory=_mec_default)
+    device: Site = field(default_factory=_device_default)
+    edge_cloud: EdgeCloud = field(default_factory=EdgeCloud)
+    source: str = "<python>"
+
+    @property
+    def arrival_rate(self) -> float:
+        """Requests per second from all users [s^-1]."""
+        return self.workload.users * self.workload.rate_per_user_per_h / 3600.0
+
+    def replace(self, **overrides) -> "Scenario":
+        """Copy with dotted-key overrides, e.g. ``{'cloud.replicas': 4}``."""
+        return _apply(self, overrides, self.source)
+
+    def to_dict(self) -> dict:
+        """Nested dict in file units (the YAML form)."""
+        out = {"name": self.name, "description": self.description}
+        for section in _SECTIONS:
+            out[section] = dataclasses.asdict(getattr(self, section))
+        return out
+
+    def to_yaml(self) -> str:
+        import yaml
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+_SECTIONS = {"workload": Workload, "network": NetworkPaths, "cloud": Site, "mec": Site,
+             "device": Site, "edge_cloud": EdgeCloud}
+def _any_model(model_id):
+    """An LLM or a diffusion model id (the workload kind is checked in paradigms)."""
+    try:
+        return catalog.model(model_id)
+    except KeyError:
+        try:
+            return catalog.diffusion_model(model_id)
+        except KeyError:
+            pass
+        raise
+
+
+_CATALOG_LOOKUPS = {"model": _any_model, "hardware": catalog.hardware,
+                    "precision": catalog.precision, "runtime": catalog.runtime,
+                    "access": network.access_network}
+
+
+def describe_fields() -> list[dict]:
+    """Every scenario key with unit, default, allowed values and source (for docs)."""
+    rows = []
+    defaults = Scenario()
+    for section in _SECTIONS:
+        obj = getattr(defaults, section)
+        for f in dataclasses.fields(obj):
+            md = f.metadata
+            allowed = md["choices"] or f"[{md['low']}, {md['high']}]"
+            rows.append(dict(key=f"{section}.{f.name}", unit=md["unit"], default=getattr(obj, f.name),
+                             allowed=allowed, doc=md["doc"], source=md["source"]))
+    return rows
+
+
+# ----------------------------------------------------------------- loading
+def _suggest(key, options) -> str:
+    close = difflib.get_close_matches(key, list(options), n=3, cutoff=0.6)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _coerce(where: str, f: dataclasses.Field, raw):
+    md = f.metadata
+    if f.type in ("str", str):
+        if not isinstance(raw, str):
+            raise ScenarioError(f"{where}: expected text, got {raw!r}")
+        value = raw.strip()
+        if md["choices"] and value not in md["choices"]:
+            raise ScenarioError(f"{where}: {value!r} is not allowed; allowed values: "
+                                f"{', '.join(md['choices'])}.{_suggest(value, md['choices'])}")
+        lookup = _CATALOG_LOOKUPS.get(f.name)
+        if lookup:
+            try:
+                lookup(value)
+            except KeyError as exc:
+                raise ScenarioError(f"{where}: {exc.args[0]}") from None
+        return value
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise ScenarioError(f"{where}: expected a number [{md['unit']}], got {raw!r}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ScenarioError(f"{where}: expected a number [{md['unit']}], got {raw!r}") from None
+    if math.isnan(value) or math.isinf(value):
+        raise ScenarioError(f"{where}: must be a finite number [{md['unit']}], got {raw!r}")
+    if md["integer"]:
+        if value != int(value):
+            raise ScenarioError(f"{where}: must be a whole number, got {raw!r}")
+        value = int(value)
+    low, high = md["low"], md["high"]
+    if (low is not None and value < low) or (high is not None and value > high):
+        rng = f"[{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
+        raise ScenarioError(f"{where}: {value} is out of range; allowed {rng} [{md['unit']}]")
+    return value
+
+
+def _section(source: str, name: str, cls, base, data) -> object:
+    if data is None:
+        return base
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: key '{name}' must be a mapping of keys to values, got {data!r}")
+    fields_ = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, raw in data.items():
+        if key not in fields_:
+            raise ScenarioError(f"{source}: unknown key '{name}.{key}'.{_suggest(str(key), fields_)} "
+                                f"Allowed keys in '{name}': {', '.join(fields_)}")
+        values[key] = _coerce(f"{source}: key '{name}.{key}'", fields_[key], raw)
+    return dataclasses.replace(base, **values)
+
+
+def from_dict(data: dict, source: str = "<dict>", base: Scenario | None = None) -> Scenario:
+    """Build a scenario from a nested dict (YAML form), on top of ``base``."""
+    base = base or Scenario()
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a scenario file must be a mapping at the top level")
+    allowed = ["name", "description", *_SECTIONS]
+    for key in data:
+        if key not in allowed:
+            raise ScenarioError(f"{source}: unknown key '{key}'.{_suggest(str(key), allowed)} "
+                                f"Allowed top-level keys: {', '.join(allowed)}")
+    sections = {s: _section(source, s, cls, getattr(base, s), data.get(s)) for s, cls in _SECTIONS.items()}
+    name = str(data.get("name", base.name if base.name != "custom" else Path(source).stem))
+    return Scenario(name=name, description=str(data.get("description", base.description)),
+                    source=source, **sections)
+
+
+def _apply(scn: Scenario, overrides: dict, source: str) -> Scenario:
+    nested: dict = {}
+    for dotted, value in (overrides or {}).items():
+        parts = str(dotted).split(".")
+        if len(parts) == 1 and parts[0] in ("name", "description"):
+            nested[parts[0]] = value
+            continue
+        if len(parts) != 2:
+            raise ScenarioError(f"{source}: override '{dotted}' must look like section.key "
+                                f"(sections: {', '.join(_SECTIONS)})")
+        nested.setdefault(parts[0], {})[parts[1]] = _parse_text(value)
+    if not nested:
+        return scn
+    return from_dict(nested, f"{source} (override)", base=scn)
+
+
+def _parse_text(value):
+    """Values from ``--set key=value`` arrive as text: read numbers as numbers."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return float(value) if any(c in value for c in ".eE") else int(value)
+    except ValueError:
+        return value
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with the package."""
+    folder = resources.files("genai_edge").joinpath("scenarios")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def builtin_path(name: str) -> Path:
+    """Path of a built-in scenario file."""
+    names = builtin_names()
+    if name not in names:
+        raise ScenarioError(f"unknown scenario '{name}'.{_suggest(name, names)} "
+                            f"Built-in scenarios: {', '.join(names)}")
+    return Path(str(resources.files("genai_edge").joinpath("scenarios", f"{name}.yaml")))
+
+
+def load(name_or_path, overrides: dict | None = None) -> Scenario:
+    """Load a built-in scenario by name or a YAML file by path, then apply overrides.
+
+    Parameters
+    ----------
+    name_or_path : str or pathlib.Path
+        ``'chatbot'`` or ``'my_case.yaml'``.
+    overrides : dict, optional
+        Dotted keys to values, e.g. ``{'network.cloud_distance_km': 3000}``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the key and the allowed values (or close matches).
+    """
+    import yaml
+
+    text_name = str(name_or_path)
+    path = Path(text_name)
+    if not (path.suffix in (".yaml", ".yml") or path.exists()):
+        path = builtin_path(text_name)
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such scenario file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    scn = from_dict(data or {}, str(path))
+    return _apply(scn, overrides or {}, str(path))
