@@ -20,7 +20,7 @@ reports: $(STAMP)
 	$(BIN)/genai-edge report --all --out reports --jobs $(JOBS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -p no:cacheprovider tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider tests --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks

@@ -54,7 +54,7 @@ from . import catalog, compute, network, queueing
 from . import units as u
 from .scenario import Scenario, ScenarioError, Site
 
-__all__ = ["PARADIGMS", "COMPONENTS", "ParadigmResult", "SiteStatus", "evaluate", "compare",
+__all__ = ["PARADIGMS", "COMPONENTS", "ParadigmResult", "SiteStatus", "evaluate", "compare", "sweep",
            "speculative_tokens_per_verification"]
 
 PARADIGMS = ("cloud", "mec", "edge_cloud", "on_device")
@@ -90,10 +90,23 @@ class ParadigmResult:
     breakdown: dict               # component → mean seconds; sums to e2e_s
     sites: list = field(default_factory=list)
     notes: str = ""
+    branches: tuple = field(default=(), repr=False, compare=False)  # for distributions
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
+        d.pop("branches")
         return d
+
+    def survival(self, t, which: str = "ttft"):
+        """P(latency > t) of the paradigm's mixture, for ``which`` = 'ttft' or 'e2e'.
+
+        Parameters
+        ----------
+        t : array_like
+            Latency thresholds. [s]
+        """
+        parts = TTFT_COMPONENTS if which == "ttft" else [k for k in COMPONENTS if k != "queue"]
+        return _mixture_survival(self.branches, parts, np.asarray(t, dtype=float))
 
 
 @dataclass(frozen=True)
@@ -217,6 +230,20 @@ def _branch(scn, weight, access, transport, svc, prob_wait, theta, pacing, respo
     return _Branch(weight, parts, prob_wait, theta, svc.tpot)
 
 
+def _mixture_survival(branches, key_parts, t):
+    """P(Σ parts + W > t) over a mixture of branches, vectorized over t."""
+    t = np.asarray(t, dtype=float)[..., None]
+    offsets = np.array([sum(b.parts[k] for k in key_parts) for b in branches])
+    weights = np.array([b.weight for b in branches])
+    pw = np.array([b.prob_wait for b in branches])
+    theta = np.array([b.theta for b in branches])
+    with np.errstate(over="ignore", invalid="ignore"):
+        tail = np.where(t < offsets, 1.0,
+                        np.where(theta > 0, pw * np.exp(-theta * np.maximum(t - offsets, 0)),
+                                 np.where(pw > 0, 1.0, 0.0)))
+    return (tail * weights).sum(axis=-1) / weights.sum()
+
+
 def _mixture_quantile(branches, key_parts, q=0.99) -> float:
     """q-quantile of Σ parts + W over a mixture of branches (bisection)."""
     offsets = np.array([sum(b.parts[k] for k in key_parts) for b in branches])
@@ -230,11 +257,7 @@ def _mixture_quantile(branches, key_parts, q=0.99) -> float:
             return np.inf
 
     def sf(t):
-        with np.errstate(over="ignore", invalid="ignore"):
-            tail = np.where(t < offsets, 1.0,
-                            np.where(theta > 0, pw * np.exp(-theta * np.maximum(t - offsets, 0)),
-                                     np.where(pw > 0, 1.0, 0.0)))
-        return float(np.sum(weights * tail))
+        return float(_mixture_survival(branches, key_parts, t))
 
     lo, hi = 0.0, float(offsets.max()) + 1.0
     while sf(hi) > 1 - q:
@@ -265,7 +288,8 @@ def _result(paradigm, branches, sites, notes="") -> ParadigmResult:
         paradigm=paradigm, ttft_s=float(ttft), ttft_p99_s=_mixture_quantile(live, TTFT_COMPONENTS),
         tpot_s=float(tpot), e2e_s=float(e2e),
         e2e_p99_s=_mixture_quantile(live, [k for k in COMPONENTS if k != "queue"]),
-        breakdown={k: float(v) for k, v in breakdown.items()}, sites=sites, notes=notes)
+        breakdown={k: float(v) for k, v in breakdown.items()}, sites=sites, notes=notes,
+        branches=tuple(live))
 
 
 # ---------------------------------------------------------------- paradigms
@@ -440,3 +464,27 @@ def compare(scenario, overrides: dict | None = None, **kw_overrides):
             rows.append((name, f"{s.site}_utilization", s.utilization, "-"))
             rows.append((name, f"{s.site}_stable", float(s.stable), "bool"))
     return pd.DataFrame(rows, columns=["paradigm", "metric", "value", "unit"])
+
+
+def sweep(scenario: Scenario, key: str, values) -> "pandas.DataFrame":
+    """:func:`compare` over values of one scenario key, as one tidy frame.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Base scenario.
+    key : str
+        Dotted key, e.g. ``'network.cloud_distance_km'`` or ``'workload.users'``.
+    values : iterable
+        Values of the key, in its file unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``compare`` rows with an extra column named ``key``. Sites that
+        become unstable give ``inf``; a model that stops fitting raises.
+    """
+    import pandas as pd
+
+    frames = [compare(scenario.replace(**{key: value})).assign(**{key: value}) for value in values]
+    return pd.concat(frames, ignore_index=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import numbers
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -206,7 +207,7 @@ def _coerce(where: str, f: dataclasses.Field, raw):
             except KeyError as exc:
                 raise ScenarioError(f"{where}: {exc.args[0]}") from None
         return value
-    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+    if isinstance(raw, bool) or not isinstance(raw, (numbers.Real, str)):
         raise ScenarioError(f"{where}: expected a number [{md['unit']}], got {raw!r}")
     try:
         value = float(raw)
