@@ -508,12 +508,13 @@ def _le(a, b):
     return a <= b * (1 + TOL) + 1e-300
 
 
+@settings(deadline=None)
 @given(mu=rates, f1=st.floats(0, 1.2), f2=st.floats(0, 1.2), c=small_c,
        cs2=st.floats(0, 5), ca2=st.floats(0, 5))
 def test_mean_waits_increase_with_arrival_rate(mu, f1, f2, c, cs2, ca2):
     lo, hi = sorted((f1, f2))
     es = 1 / mu
-    pairs = [
+    mean_waits = [
         (lambda x: Q.mm1_mean_wait(x * mu, mu)),
         (lambda x: Q.mmc_mean_wait(x * c * mu, mu, c)),
         (lambda x: Q.mg1_mean_wait(x * mu, es, cs2)),
@@ -521,18 +522,30 @@ def test_mean_waits_increase_with_arrival_rate(mu, f1, f2, c, cs2, ca2):
         (lambda x: Q.kingman_mean_wait(x * mu, es, ca2, cs2)),
         (lambda x: Q.allen_cunneen_mean_wait(x * c * mu, es, c, ca2, cs2)),
     ]
-    for f in pairs:
+    for f in mean_waits:
         assert _le(f(lo), f(hi))
 
 
-@given(lam=rates, mu=rates, c=small_c, extra=st.integers(1, 20))
-def test_mmc_mean_wait_decreases_with_servers_and_service_rate(lam, mu, c, extra):
+@settings(deadline=None)
+@given(lam=rates, mu=rates, c=small_c, extra=st.integers(1, 20), cs2=st.floats(0, 5),
+       ca2=st.floats(0, 5))
+def test_mean_waits_decrease_with_servers_and_service_rate(lam, mu, c, extra, cs2, ca2):
     w = Q.mmc_mean_wait(lam, mu, c)
     assert _le(Q.mmc_mean_wait(lam, mu, c + extra), w)
     assert _le(Q.mmc_mean_wait(lam, mu * 1.5, c), w)
     assert _le(Q.mmc_mean_response(lam, mu, c + extra), Q.mmc_mean_response(lam, mu, c))
     assert _le(Q.erlang_c(lam / mu, c + extra), Q.erlang_c(lam / mu, c))
     assert _le(Q.erlang_b(lam / mu, c + extra), Q.erlang_b(lam / mu, c))
+    assert _le(Q.allen_cunneen_mean_wait(lam, 1 / mu, c + extra, ca2, cs2),
+               Q.allen_cunneen_mean_wait(lam, 1 / mu, c, ca2, cs2))
+    # single server: faster service (shorter mean service time) never waits longer
+    for faster, slower in [(Q.mm1_mean_wait(lam, 1.5 * mu), Q.mm1_mean_wait(lam, mu)),
+                           (Q.md1_mean_wait(lam, 1 / (1.5 * mu)), Q.md1_mean_wait(lam, 1 / mu)),
+                           (Q.mg1_mean_wait(lam, 1 / (1.5 * mu), cs2),
+                            Q.mg1_mean_wait(lam, 1 / mu, cs2)),
+                           (Q.kingman_mean_wait(lam, 1 / (1.5 * mu), ca2, cs2),
+                            Q.kingman_mean_wait(lam, 1 / mu, ca2, cs2))]:
+        assert _le(faster, slower)
 
 
 @settings(deadline=None)
