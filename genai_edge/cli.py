@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--json", action="store_true")
     cmp_.set_defaults(func=_compare)
 
+    from .report import add_report_parser
+    add_report_parser(sub)
+
     v = sub.add_parser("validate", help="published measurements vs the model, with errors")
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=_validate)
