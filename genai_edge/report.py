@@ -339,7 +339,7 @@ class RunSummary:
 # ------------------------------------------------------------------- tasks
 @dataclasses.dataclass(frozen=True)
 class _Task:
-    """One notebook run, everything a worker process needs (picklable)."""
+    """One notebook run: everything a worker process needs (JSON-serialisable)."""
 
     scenario: str
     scenario_yaml: str
@@ -373,8 +373,7 @@ class _Task:
 
 def _safe_dirname(name: str) -> str:
     """A scenario name as one path component."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
-    return cleaned
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
 
 
 def _shorten(text: str, limit: int = 400) -> str:
@@ -459,7 +458,7 @@ def _run_task(task: _Task) -> ReportResult:
     collector = _CollectWarnings()
     pm_log = logging.getLogger("papermill")
     pm_log.addHandler(collector)
-    pm_log.propagate = False
+    propagate, pm_log.propagate = pm_log.propagate, False
     try:
         task.out_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="genai-edge-report-") as tmp:
@@ -490,6 +489,7 @@ def _run_task(task: _Task) -> ReportResult:
                             tuple(collector.messages))
     finally:
         pm_log.removeHandler(collector)
+        pm_log.propagate = propagate
         running.unlink(missing_ok=True)
 
 
@@ -667,14 +667,18 @@ INDEX_METRICS: tuple[Metric, ...] = (
 
 def winners(values: Mapping[str, float], higher_is_better: bool = False,
             rel_tol: float = 1e-9) -> set[str]:
-    """Keys whose value is best (ties all win); NaN never wins, ±inf only if finite is absent."""
+    """Keys whose value is best; ties all win, unless every key ties (nothing to choose).
+
+    NaN never wins; an infinite best (all values infinite) has no winner.
+    """
     finite = {k: v for k, v in values.items() if v is not None and not math.isnan(v)}
     if not finite:
         return set()
     best = max(finite.values()) if higher_is_better else min(finite.values())
     if math.isinf(best):
         return set()
-    return {k for k, v in finite.items() if math.isclose(v, best, rel_tol=rel_tol, abs_tol=0.0)}
+    won = {k for k, v in finite.items() if math.isclose(v, best, rel_tol=rel_tol, abs_tol=0.0)}
+    return set() if len(won) == len(values) > 1 else won
 
 
 def _fmt_number(value: float, digits: int | None) -> str:
@@ -802,10 +806,9 @@ def _report_cell(out: Path, scenario: str, stem: str,
     href = f"{_url(scenario)}/{_url(stem)}.html"
     parts = []
     if page.is_file():
-        parts.append(f'<a href="{e(href)}">report</a>')
         built = _read_json(out / scenario / f"{stem}.stamp").get("built", "")
-        if built:
-            parts.append(f'<span class="status">{e(built.replace("T", " ")[:16])}</span>')
+        when = f' title="built {e(built.replace("T", " ")[:16])} UTC"' if built else ""
+        parts.append(f'<a href="{e(href)}"{when}>report</a>')
     if result is not None and result.status == "failed":
         note = "FAILED — previous report kept" if page.is_file() else "FAILED"
         parts.append(f'<span class="status failed" title="{e(result.error or "")}">{note}</span>')
@@ -944,7 +947,8 @@ def _default_jobs() -> int:
         try:
             jobs = int(env)
         except ValueError:
-            raise ValueError(f"environment variable JOBS must be a whole number, got {env!r}") from None
+            raise ValueError(f"environment variable JOBS must be a whole number, "
+                             f"got {env!r}") from None
         if jobs < 1:
             raise ValueError(f"environment variable JOBS must be >= 1, got {jobs}")
         return jobs

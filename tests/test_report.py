@@ -232,6 +232,8 @@ def test_notebook_without_parameters_cell_fails_without_kernel(tmp_path, no_kern
 def test_winners_ties_nan_inf_and_direction():
     nan, inf = float("nan"), float("inf")
     assert report.winners({"a": 2.0, "b": 1.0, "c": 1.0}) == {"b", "c"}
+    assert report.winners({"a": 0.0, "b": 0.0}) == set()        # all tie: no winner
+    assert report.winners({"a": 5.0}) == {"a"}
     assert report.winners({"a": 0.99, "b": 0.999}, higher_is_better=True) == {"b"}
     assert report.winners({"a": nan, "b": 3.0}) == {"b"}
     assert report.winners({"a": inf, "b": 3.0}) == {"b"}
