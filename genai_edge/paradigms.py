@@ -164,7 +164,7 @@ def speculative_tokens_per_verification(acceptance_rate, draft_tokens):
     return v.scalar_or_array((1.0 - a ** (g + 1.0)) / (1.0 - a))
 
 
-def _service(scn: Scenario, site_name: str, site: Site, kind: str) -> _Service:
+def _service(scn: Scenario, site: Site, kind: str) -> _Service:
     """Per-request compute at one replica of a site."""
     wl = scn.workload
     hw = catalog.hardware(site.hardware)
@@ -248,22 +248,13 @@ def _mixture_survival(branches, key_parts, t):
 
 
 def _mixture_quantile(branches, key_parts, q=0.99) -> float:
-    """q-quantile of Σ parts + W over a mixture of branches (bisection)."""
-    offsets = np.array([sum(b.parts[k] for k in key_parts) for b in branches])
-    weights = np.array([b.weight for b in branches])
-    pw = np.array([b.prob_wait for b in branches])
-    theta = np.array([b.theta for b in branches])
-    live = weights > 0
-    if np.any(live & (pw > 0) & (theta == 0)):
-        unstable_weight = weights[live & (pw > 0) & (theta == 0)].sum()
-        if unstable_weight > 1 - q:
-            return np.inf
-
+    """q-quantile of Σ parts + W over a mixture of branches (bisection on the survival)."""
     def sf(t):
         return float(_mixture_survival(branches, key_parts, t))
 
-    lo, hi = 0.0, float(offsets.max()) + 1.0
-    while sf(hi) > 1 - q:
+    lo = 0.0
+    hi = max(sum(b.parts[k] for k in key_parts) for b in branches) + 1.0
+    while sf(hi) > 1 - q:  # an unstable branch heavier than 1 − q never drops below
         hi *= 2
         if hi > 1e12:
             return np.inf
@@ -296,34 +287,22 @@ def _result(paradigm, branches, sites, notes="") -> ParadigmResult:
 
 
 # ---------------------------------------------------------------- paradigms
-def _served_at(scn, name, site, lam_total, distance_km, hops, kind):
-    svc = _service(scn, name, site, kind)
-    lam = lam_total / site.sites
+def _single_site(scn, name, kind) -> ParadigmResult:
+    """Every request served at one kind of site (``cloud`` or ``mec``)."""
+    site = getattr(scn, name)
+    distance_km = getattr(scn.network, f"{name}_distance_km")
+    hops = getattr(scn.network, f"{name}_hops")
+    svc = _service(scn, site, kind)
+    lam = scn.arrival_rate / site.sites
     rho, pw, theta = _queue(lam, svc)
     access, transport, pacing, response = _network(scn, distance_km, hops)
-    return svc, rho, pw, theta, access, transport, pacing, response, lam
-
-
-def _cloud(scn, kind) -> ParadigmResult:
-    net = scn.network
-    svc, rho, pw, th, acc, tr, pace, resp, lam = _served_at(
-        scn, "cloud", scn.cloud, scn.arrival_rate, net.cloud_distance_km, net.cloud_hops, kind)
-    return _result("cloud", [_branch(scn, 1.0, acc, tr, svc, pw, th, pace, resp)],
-                   [_status("cloud", scn.cloud, svc, lam, rho)])
-
-
-def _mec(scn, kind) -> ParadigmResult:
-    net = scn.network
-    svc, rho, pw, th, acc, tr, pace, resp, lam = _served_at(
-        scn, "mec", scn.mec, scn.arrival_rate, net.mec_distance_km, net.mec_hops, kind)
-    return _result("mec", [_branch(scn, 1.0, acc, tr, svc, pw, th, pace, resp)],
-                   [_status("mec", scn.mec, svc, lam, rho)])
+    return _result(name, [_branch(scn, 1.0, access, transport, svc, pw, theta, pacing, response)],
+                   [_status(name, site, svc, lam, rho)])
 
 
 def _on_device(scn, kind) -> ParadigmResult:
-    svc = _service(scn, "device", scn.device, kind)
-    resp = 0.0
-    branch = _branch(scn, 1.0, 0.0, 0.0, svc, 0.0, np.inf, 0.0, resp)
+    svc = _service(scn, scn.device, kind)
+    branch = _branch(scn, 1.0, 0.0, 0.0, svc, 0.0, np.inf, 0.0, 0.0)
     rate = scn.workload.rate_per_user_per_h / 3600.0
     rho = rate * svc.hold
     return _result("on_device", [branch], [_status("device", scn.device, svc, rate, rho)],
@@ -332,8 +311,8 @@ def _on_device(scn, kind) -> ParadigmResult:
 
 def _edge_cloud(scn, kind) -> ParadigmResult:
     ec, net, lam = scn.edge_cloud, scn.network, scn.arrival_rate
-    edge_svc = _service(scn, "mec", scn.mec, kind)
-    cloud_svc = _service(scn, "cloud", scn.cloud, kind)
+    edge_svc = _service(scn, scn.mec, kind)
+    cloud_svc = _service(scn, scn.cloud, kind)
     e_acc, e_tr, pace, resp = _network(scn, net.mec_distance_km, net.mec_hops)
     _, c_tr, _, _ = _network(scn, net.cloud_distance_km, net.cloud_hops)
 
@@ -376,9 +355,6 @@ def _edge_cloud(scn, kind) -> ParadigmResult:
     return _result("edge_cloud", branches, sites, notes)
 
 
-_KEYS = {"cloud": ("cloud", "model"), "mec": ("mec", "model"), "device": ("device", "model")}
-
-
 def _check_fits(scn: Scenario, results: dict) -> None:
     for res in results.values():
         for s in res.sites:
@@ -419,7 +395,7 @@ def evaluate(scenario: Scenario, check_memory: bool = True) -> dict:
         ``check_memory``, or a model id of the wrong kind.
     """
     kind = _check_models(scenario)
-    results = {"cloud": _cloud(scenario, kind), "mec": _mec(scenario, kind),
+    results = {"cloud": _single_site(scenario, "cloud", kind), "mec": _single_site(scenario, "mec", kind),
                "edge_cloud": _edge_cloud(scenario, kind), "on_device": _on_device(scenario, kind)}
     if check_memory:
         _check_fits(scenario, results)

@@ -209,7 +209,7 @@ def test_scenario_is_in_the_intended_regime(model, closed):
 def test_overflow_fraction_is_erlang_b_of_one_mec_site(model):
     """(3) paradigms uses exactly B(lambda_e * hold_e, c_e), lambda_e = lambda / mec.sites."""
     scn, res, mec, cloud = model
-    svc = paradigms._service(scn, "mec", scn.mec, "llm")
+    svc = paradigms._service(scn, scn.mec, "llm")
     lam_e = scn.arrival_rate / scn.mec.sites
     assert (mec.arrival_rate, mec.servers, mec.service_time) == (
         lam_e, scn.mec.replicas * scn.mec.batch, svc.hold)
@@ -220,7 +220,7 @@ def test_overflow_fraction_is_erlang_b_of_one_mec_site(model):
     note = re.search(r"overflow: ([0-9.]+)% of requests overflow", res.notes)
     assert note and note.group(1) == f"{100 * b:.2f}"
     # and the queue entry is B * W_cloud (M/M/c wait of the cloud at lambda_c = B*lambda)
-    cl_svc = paradigms._service(scn, "cloud", scn.cloud, "llm")
+    cl_svc = paradigms._service(scn, scn.cloud, "llm")
     w_c = queueing.mmc_mean_wait(b * scn.arrival_rate, 1.0 / cl_svc.hold, cl_svc.servers)
     assert res.breakdown["queue"] == pytest.approx(b * w_c, rel=1e-12)
 

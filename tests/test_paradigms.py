@@ -88,8 +88,16 @@ def test_mixture_percentile_is_not_a_weighted_average():
     p = scn.edge_cloud.edge_fraction
     naive = p * res["mec"].ttft_p99_s + (1 - p) * res["cloud"].ttft_p99_s
     assert ec.ttft_p99_s != pytest.approx(naive, rel=1e-3)
-    # P(TTFT > p99) over the mixture must be 1 %: check against a direct sum.
-    assert ec.ttft_s <= ec.e2e_s
+    # p99 = inf{t : P(TTFT > t) <= 1 %}, with the survival summed directly over the
+    # branches (fixed delay d plus W, P(W > t) = C exp(-theta t)). The mixture has
+    # jumps at each branch's d, so check both sides rather than equality.
+    def direct(t):
+        total = 0.0
+        for b in ec.branches:
+            d = sum(b.parts[k] for k in paradigms.TTFT_COMPONENTS)
+            total += b.weight * (1.0 if t < d else b.prob_wait * math.exp(-b.theta * (t - d)))
+        return total
+    assert direct(ec.ttft_p99_s) <= 0.01 < direct(ec.ttft_p99_s * (1 - 1e-6))
 
 
 def test_speculative_tokens_per_verification():
