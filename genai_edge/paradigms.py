@@ -6,7 +6,8 @@ cloud, the MEC site, the device). A branch has fixed latency components —
 ============  =========================================================
 access        prompt uplink serialization + access-network latency both ways
 transport     fibre propagation and router hops, both ways (RTT)
-queue         mean wait for a free batch slot at the site (M/M/c)
+queue         mean wait for a free batch slot at the site (M/M/c, or
+              MMPP/M/c for the overflow strategy's cloud)
 prefill       prompt processing on the site's accelerators
 decode        (n_out − 1) · TPOT
 streaming     extra time when token delivery is slower than TPOT, the
@@ -14,7 +15,8 @@ streaming     extra time when token delivery is slower than TPOT, the
               the download of a response payload (an image)
 ============  =========================================================
 
-— plus a random queue wait W with P(W > t) = C·exp(−θt) (Erlang C, θ = cμ − λ).
+— plus a random queue wait W: P(W > t) = C·exp(−θt) (Erlang C, θ = cμ − λ), or
+a sum of such terms for the MMPP queue (:class:`queueing.QueueWait`).
 Means add up: the breakdown sums to ``e2e_s`` exactly. Percentiles of a
 paradigm come from the mixture distribution of its branches (inverted
 numerically), never from a weighted average of percentiles.
@@ -29,12 +31,13 @@ Edge-cloud strategies (``scenario.edge_cloud.strategy``):
 - ``routing``: a fraction p of requests (simple ones) is served by the MEC
   model, the rest by the cloud model;
 - ``overflow``: the MEC site is a loss system (no queue); a request that finds
-  all slots busy (probability Erlang B) goes on to the cloud, which queues the
-  overflow as if it were Poisson (M/M/c). KNOWN LIMITATION: overflow traffic
-  is peaky (Riordan peakedness > 1) and merging the streams of several MEC
-  sites does not remove that, so the cloud wait of this strategy is
-  underestimated — by about 4x in the Ciw loss-network check of
-  ``tests/test_overflow_ciw.py`` (marked xfail until fixed);
+  all slots busy (probability Erlang B) goes on to the cloud. Overflow
+  traffic is peaked — it comes in bursts while a site is full — and merging
+  the streams of ten sites does not smooth it: queued as if Poisson (M/M/c),
+  the cloud wait would be ~4x too low. Each site's overflow is therefore
+  fitted by an interrupted Poisson process and the cloud queue is solved
+  as an MMPP/M/c queue (:mod:`genai_edge.overflow`), checked against a Ciw
+  loss-network simulation in ``tests/test_overflow_ciw.py``;
 - ``speculative``: the MEC draft model proposes k tokens, the cloud model
   verifies them; each verification yields (1 − α^{k+1})/(1 − α) tokens [2]_
   and costs one MEC↔cloud round trip.
@@ -48,12 +51,13 @@ References
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import catalog, compute, network, queueing
+from . import catalog, compute, network, overflow, queueing
 from . import units as u
 from .scenario import Scenario, ScenarioError, Site
 
@@ -63,6 +67,10 @@ __all__ = ["PARADIGMS", "COMPONENTS", "ParadigmResult", "SiteStatus", "evaluate"
 PARADIGMS = ("cloud", "mec", "edge_cloud", "on_device")
 COMPONENTS = ("access", "transport", "queue", "prefill", "decode", "streaming")
 TTFT_COMPONENTS = ("access", "transport", "queue", "prefill")
+# The overflow strategy's cloud queue costs ~ cloud slots x phases^3 flops; beyond
+# these limits (~0.3 s) it uses fewer interval terms, then Poisson, and says so.
+_OVERFLOW_WORK_LIMIT = 2e9
+_OVERFLOW_MAX_COMPOSITIONS = 50_000
 
 
 @dataclass(frozen=True)
@@ -115,16 +123,9 @@ class ParadigmResult:
 @dataclass(frozen=True)
 class _Branch:
     weight: float
-    parts: dict          # component → deterministic seconds (queue excluded)
-    prob_wait: float     # P(W > 0)
-    theta: float         # tail rate of W [s^-1]; 0 when unstable
+    parts: dict                  # component → deterministic seconds (queue excluded)
+    wait: queueing.QueueWait     # random wait for a batch slot
     tpot: float
-
-    @property
-    def mean_wait(self) -> float:
-        if self.prob_wait == 0:
-            return 0.0
-        return self.prob_wait / self.theta if self.theta > 0 else np.inf
 
 
 @dataclass(frozen=True)
@@ -191,16 +192,41 @@ def _service(scn: Scenario, site: Site, kind: str) -> _Service:
                          capacity=full.memory_capacity_bytes))
 
 
-def _queue(lam: float, svc: _Service):
-    """Utilisation, P(wait), tail rate θ of an M/M/c site."""
-    mu = 1.0 / svc.hold
-    rho = lam / (svc.servers * mu)
-    if lam == 0:
-        return 0.0, 0.0, np.inf
-    if rho >= 1:
-        return rho, 1.0, 0.0
-    pw = float(queueing.erlang_c(lam / mu, svc.servers))
-    return rho, pw, svc.servers * mu - lam
+def _queue(lam: float, svc: _Service) -> queueing.QueueWait:
+    """Wait at a site fed by Poisson arrivals: M/M/c."""
+    return queueing.mmc_wait(lam, 1.0 / svc.hold, svc.servers)
+
+
+def _overflow_queue(scn: Scenario, edge_svc: _Service, cloud_svc: _Service):
+    """Wait at a cloud site fed by the overflow of the MEC loss sites, and a note.
+
+    Each MEC site's overflow is a renewal process with an exactly known
+    interval law, reduced to 3 exponential terms; the ``mec.sites`` streams
+    are split at random over ``cloud.sites`` (ASSUMPTION: a global load
+    balancer) and merged into a MAP that feeds the cloud's slots
+    (:mod:`genai_edge.overflow`). Very large merges drop to 2 terms, then to
+    a Poisson stream, and say so in the note.
+    """
+    n = scn.mec.sites
+    lam_e = scn.arrival_rate / n
+    blocked = float(queueing.erlang_b(lam_e * edge_svc.hold, edge_svc.servers))
+    lam_c = blocked * scn.arrival_rate / scn.cloud.sites
+    note = f"overflow: {blocked:.2%} of requests overflow to the cloud (Erlang B)"
+    poisson = _queue(lam_c, cloud_svc)
+    if blocked * n * lam_e * cloud_svc.hold < 1e-12 or poisson.utilization >= 1:
+        return blocked, poisson, note     # no overflow to speak of, or no steady state
+    interval = overflow.overflow_interval(lam_e, 1.0 / edge_svc.hold, edge_svc.servers)
+    for order in (3, 2):
+        terms = interval.reduced(order)
+        if (math.comb(n + order - 1, order - 1) <= _OVERFLOW_MAX_COMPOSITIONS and cloud_svc.servers
+                * overflow.superposition_phases(terms, n) ** 3 <= _OVERFLOW_WORK_LIMIT):
+            arrivals = overflow.superpose(terms, n, share=1.0 / scn.cloud.sites)
+            wait = overflow.map_queue_wait(arrivals, 1.0 / cloud_svc.hold, cloud_svc.servers)
+            return blocked, wait, (f"{note}; the merged overflow of {n} MEC site{'s' * (n > 1)} "
+                                   f"queues at the cloud as a MAP ({order}-term intervals)")
+    return blocked, poisson, (
+        f"{note}; too many MEC sites x cloud slots for the MAP queue: the cloud takes the overflow "
+        "as Poisson, which UNDERESTIMATES its wait")
 
 
 def _status(site_name, site, svc, lam, rho) -> SiteStatus:
@@ -223,28 +249,21 @@ def _network(scn: Scenario, distance_km: float, hops: int):
     return access, transport, pacing, response
 
 
-def _branch(scn, weight, access, transport, svc, prob_wait, theta, pacing, response,
+def _branch(scn, weight, access, transport, svc, wait, pacing, response,
             token_network=0.0) -> _Branch:
     """One path; ``token_network`` is network time per output token already inside svc.tpot."""
     n = scn.workload.output_tokens
     streaming = (n - 1) * (max(0.0, pacing - svc.tpot) + token_network) + response
     parts = dict(access=access, transport=transport, queue=0.0, prefill=svc.prefill,
                  decode=(n - 1) * (svc.tpot - token_network), streaming=streaming)
-    return _Branch(weight, parts, prob_wait, theta, svc.tpot)
+    return _Branch(weight, parts, wait, svc.tpot)
 
 
 def _mixture_survival(branches, key_parts, t):
     """P(Σ parts + W > t) over a mixture of branches, vectorized over t."""
-    t = np.asarray(t, dtype=float)[..., None]
-    offsets = np.array([sum(b.parts[k] for k in key_parts) for b in branches])
-    weights = np.array([b.weight for b in branches])
-    pw = np.array([b.prob_wait for b in branches])
-    theta = np.array([b.theta for b in branches])
-    with np.errstate(over="ignore", invalid="ignore"):
-        tail = np.where(t < offsets, 1.0,
-                        np.where(theta > 0, pw * np.exp(-theta * np.maximum(t - offsets, 0)),
-                                 np.where(pw > 0, 1.0, 0.0)))
-    return (tail * weights).sum(axis=-1) / weights.sum()
+    t = np.asarray(t, dtype=float)
+    total = sum(b.weight for b in branches)
+    return sum(b.weight * b.wait.sf(t - sum(b.parts[k] for k in key_parts)) for b in branches) / total
 
 
 def _mixture_quantile(branches, key_parts, q=0.99) -> float:
@@ -272,7 +291,7 @@ def _result(paradigm, branches, sites, notes="") -> ParadigmResult:
     breakdown = {}
     for k in COMPONENTS:
         if k == "queue":
-            breakdown[k] = sum(b.weight * b.mean_wait for b in live) / total_w
+            breakdown[k] = sum(b.weight * b.wait.mean for b in live) / total_w
         else:
             breakdown[k] = sum(b.weight * b.parts[k] for b in live) / total_w
     ttft = sum(breakdown[k] for k in TTFT_COMPONENTS)
@@ -294,15 +313,15 @@ def _single_site(scn, name, kind) -> ParadigmResult:
     hops = getattr(scn.network, f"{name}_hops")
     svc = _service(scn, site, kind)
     lam = scn.arrival_rate / site.sites
-    rho, pw, theta = _queue(lam, svc)
+    wait = _queue(lam, svc)
     access, transport, pacing, response = _network(scn, distance_km, hops)
-    return _result(name, [_branch(scn, 1.0, access, transport, svc, pw, theta, pacing, response)],
-                   [_status(name, site, svc, lam, rho)])
+    return _result(name, [_branch(scn, 1.0, access, transport, svc, wait, pacing, response)],
+                   [_status(name, site, svc, lam, wait.utilization)])
 
 
 def _on_device(scn, kind) -> ParadigmResult:
     svc = _service(scn, scn.device, kind)
-    branch = _branch(scn, 1.0, 0.0, 0.0, svc, 0.0, np.inf, 0.0, 0.0)
+    branch = _branch(scn, 1.0, 0.0, 0.0, svc, _queue(0.0, svc), 0.0, 0.0)
     rate = scn.workload.rate_per_user_per_h / 3600.0
     rho = rate * svc.hold
     return _result("on_device", [branch], [_status("device", scn.device, svc, rate, rho)],
@@ -319,20 +338,18 @@ def _edge_cloud(scn, kind) -> ParadigmResult:
     if ec.strategy == "routing":
         p = ec.edge_fraction
         lam_e, lam_c = p * lam / scn.mec.sites, (1 - p) * lam / scn.cloud.sites
-        rho_e, pw_e, th_e = _queue(lam_e, edge_svc)
-        rho_c, pw_c, th_c = _queue(lam_c, cloud_svc)
-        branches = [_branch(scn, p, e_acc, e_tr, edge_svc, pw_e, th_e, pace, resp),
-                    _branch(scn, 1 - p, e_acc, c_tr, cloud_svc, pw_c, th_c, pace, resp)]
+        wait_e, wait_c = _queue(lam_e, edge_svc), _queue(lam_c, cloud_svc)
+        rho_e = wait_e.utilization
+        branches = [_branch(scn, p, e_acc, e_tr, edge_svc, wait_e, pace, resp),
+                    _branch(scn, 1 - p, e_acc, c_tr, cloud_svc, wait_c, pace, resp)]
         notes = f"routing: {p:.0%} of requests served by the MEC model"
     elif ec.strategy == "overflow":
         lam_e = lam / scn.mec.sites
-        blocked = float(queueing.erlang_b(lam_e * edge_svc.hold, edge_svc.servers))
+        blocked, wait_c, notes = _overflow_queue(scn, edge_svc, cloud_svc)
         rho_e = lam_e * (1 - blocked) * edge_svc.hold / edge_svc.servers
         lam_c = blocked * lam / scn.cloud.sites
-        rho_c, pw_c, th_c = _queue(lam_c, cloud_svc)
-        branches = [_branch(scn, 1 - blocked, e_acc, e_tr, edge_svc, 0.0, np.inf, pace, resp),
-                    _branch(scn, blocked, e_acc, e_tr + c_tr, cloud_svc, pw_c, th_c, pace, resp)]
-        notes = f"overflow: {blocked:.2%} of requests overflow to the cloud (Erlang B)"
+        branches = [_branch(scn, 1 - blocked, e_acc, e_tr, edge_svc, _queue(0.0, edge_svc), pace, resp),
+                    _branch(scn, blocked, e_acc, e_tr + c_tr, cloud_svc, wait_c, pace, resp)]
     else:  # speculative
         if kind == "diffusion":
             raise ScenarioError(f"{scn.source}: key 'edge_cloud.strategy': 'speculative' applies to "
@@ -344,14 +361,14 @@ def _edge_cloud(scn, kind) -> ParadigmResult:
         hold = cloud_svc.prefill + (n - 1) * tpot
         cloud_svc = dataclasses.replace(cloud_svc, tpot=tpot, hold=hold)
         lam_c, lam_e = lam / scn.cloud.sites, lam / scn.mec.sites
-        rho_c, pw_c, th_c = _queue(lam_c, cloud_svc)
+        wait_c = _queue(lam_c, cloud_svc)
         rho_e = lam_e * (n - 1) / tau * ec.draft_tokens * edge_svc.tpot / edge_svc.servers
-        branches = [_branch(scn, 1.0, e_acc, e_tr + c_tr, cloud_svc, pw_c, th_c, pace, resp,
+        branches = [_branch(scn, 1.0, e_acc, e_tr + c_tr, cloud_svc, wait_c, pace, resp,
                             token_network=c_tr / tau)]
         notes = (f"speculative: {ec.draft_tokens} draft tokens, acceptance {ec.acceptance_rate}, "
                  f"{tau:.2f} tokens per verification; edge draft queueing not modelled")
     sites = [_status("mec", scn.mec, edge_svc, lam_e, rho_e),
-             _status("cloud", scn.cloud, cloud_svc, lam_c, rho_c)]
+             _status("cloud", scn.cloud, cloud_svc, lam_c, wait_c.utilization)]
     return _result("edge_cloud", branches, sites, notes)
 
 

@@ -34,6 +34,7 @@ Functions
 :func:`allen_cunneen_mean_wait`  G/G/c mean wait, Allen-Cunneen approximation
 :func:`gg_wait_quantile`         G/G/c wait quantile, exponential-tail approximation
 :func:`batch_service_rate`       token throughput of a batched decoder
+:func:`mmc_wait`                 M/M/c wait distribution as a :class:`QueueWait`
 ===============================  ===================================================
 
 Glossary (used consistently by every function):
@@ -66,6 +67,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -92,6 +94,8 @@ __all__ = [
     "allen_cunneen_mean_wait",
     "gg_wait_quantile",
     "batch_service_rate",
+    "QueueWait",
+    "mmc_wait",
 ]
 
 #: :func:`md1_wait_cdf` uses the exact finite sum (cost grows with the square
@@ -494,6 +498,45 @@ def _erlang_c(a: np.ndarray, c: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 # M/M/c
 # --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueueWait:
+    r"""Wait in queue W of a FCFS queue, as P(W > t) = Σ_m weights[m]·exp(−decays[m]·t).
+
+    Attributes
+    ----------
+    arrival_rate : float
+        Mean arrival rate. [s^-1]
+    utilization : float
+        λ/(cμ). [-]
+    prob_wait : float
+        P(W > 0), over arrivals. [-]
+    mean : float
+        E[W]; inf when utilization >= 1. [s]
+    weights, decays : ndarray
+        Terms of the survival function (decays in s^-1); empty when unstable.
+    """
+    arrival_rate: float
+    utilization: float
+    prob_wait: float
+    mean: float
+    weights: np.ndarray
+    decays: np.ndarray
+
+    def sf(self, t):
+        """P(W > t), vectorised; 1 for t < 0 and for an unstable queue.
+
+        Parameters
+        ----------
+        t : array_like
+            Time. [s]
+        """
+        t = np.asarray(t, dtype=float)
+        if not np.isfinite(self.mean):
+            return np.where(t < 0, 1.0, float(self.prob_wait > 0))
+        terms = self.weights * np.exp(-self.decays * np.maximum(t, 0.0)[..., None])
+        return np.where(t < 0, 1.0, np.clip(terms.sum(axis=-1), 0.0, 1.0))
+
+
 def _mmc_args(arrival_rate, service_rate, servers, q=None):
     lam = _rate(arrival_rate, "arrival_rate")
     mu = _pos(service_rate, "service_rate")
@@ -549,6 +592,42 @@ def mmc_mean_wait(arrival_rate, service_rate, servers):
     with np.errstate(all="ignore"):
         w = np.where(stable, pw / theta, np.inf)
     return _out(w)
+
+
+
+def mmc_wait(arrival_rate, service_rate, servers) -> QueueWait:
+    r"""Wait distribution of the M/M/c queue: P(W > t) = C·exp(−(cμ − λ)t) (exact).
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Poisson arrival rate :math:`\lambda`, >= 0. [s^-1]
+    service_rate : float
+        Exponential service rate of one server :math:`\mu`, > 0. [s^-1]
+    servers : int
+        Number of servers :math:`c`, whole number >= 1. [-]
+
+    Returns
+    -------
+    QueueWait
+        One exponential term; mean ``inf`` and P(wait) 1 when :math:`\rho \ge 1`.
+
+    References
+    ----------
+    .. [1] D. Gross, J. F. Shortle, J. M. Thompson and C. M. Harris,
+       *Fundamentals of Queueing Theory*, 4th ed. Hoboken, NJ, USA: Wiley,
+       2008, ISBN 978-0-471-79127-0, Sec. 2.3.
+    """
+    for name, value in (("arrival_rate", arrival_rate), ("service_rate", service_rate), ("servers", servers)):
+        if np.ndim(value):
+            raise ValueError(f"{name} must be a scalar for mmc_wait, got shape {np.shape(value)}")
+    lam, mu, c, stable, pw, theta = (float(x) for x in _mmc_args(arrival_rate, service_rate, servers))
+    rho = lam / (c * mu)
+    if lam == 0:
+        return QueueWait(0.0, 0.0, 0.0, 0.0, np.zeros(0), np.zeros(0))
+    if not stable:
+        return QueueWait(lam, rho, 1.0, np.inf, np.zeros(0), np.zeros(0))
+    return QueueWait(lam, rho, pw, pw / theta, np.array([pw]), np.array([theta]))
 
 
 def mmc_mean_response(arrival_rate, service_rate, servers):

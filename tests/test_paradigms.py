@@ -89,13 +89,16 @@ def test_mixture_percentile_is_not_a_weighted_average():
     naive = p * res["mec"].ttft_p99_s + (1 - p) * res["cloud"].ttft_p99_s
     assert ec.ttft_p99_s != pytest.approx(naive, rel=1e-3)
     # p99 = inf{t : P(TTFT > t) <= 1 %}, with the survival summed directly over the
-    # branches (fixed delay d plus W, P(W > t) = C exp(-theta t)). The mixture has
-    # jumps at each branch's d, so check both sides rather than equality.
+    # branches (MEC then cloud: fixed delay d plus the M/M/c wait W of that branch's
+    # site, P(W > t) = C exp(-(c mu - lambda) t)). The mixture has jumps at each
+    # branch's d, so check both sides rather than equality.
     def direct(t):
         total = 0.0
-        for b in ec.branches:
+        for b, site in zip(ec.branches, ec.sites):
             d = sum(b.parts[k] for k in paradigms.TTFT_COMPONENTS)
-            total += b.weight * (1.0 if t < d else b.prob_wait * math.exp(-b.theta * (t - d)))
+            lam, mu, c = site.arrival_rate, 1 / site.service_time, site.servers
+            erlang_c = queueing.erlang_c(lam / mu, c)
+            total += b.weight * (1.0 if t < d else erlang_c * math.exp(-(c * mu - lam) * (t - d)))
         return total
     assert direct(ec.ttft_p99_s) <= 0.01 < direct(ec.ttft_p99_s * (1 - 1e-6))
 

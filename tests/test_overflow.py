@@ -1,0 +1,206 @@
+"""Overflow traffic and the MAP/M/c queue (genai_edge.overflow).
+
+The reference for the queue is an exact continuous-time Markov chain of the
+whole loss network (every site's busy count and the cloud's queue length),
+solved here with scipy.sparse and none of the module's code: n sites of c_e
+servers, Poisson arrivals at each, a request that finds its site full joins
+the cloud's FCFS queue of c_c servers. Its mean cloud wait is exact up to
+the truncation of the queue, whose stationary mass at the cut is checked to
+be negligible.
+"""
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from genai_edge import overflow, queueing
+
+sparse = pytest.importorskip("scipy.sparse")
+from scipy.sparse.linalg import spsolve  # noqa: E402
+
+
+def _loss_network_cloud_wait(lam_e, mu_e, c_e, n, mu_c, c_c, max_queue):
+    """Exact mean wait of overflowing requests at the cloud, and the mass at the cut."""
+    edge = list(itertools.product(range(c_e + 1), repeat=n))
+    index = {s: i for i, s in enumerate(edge)}
+    levels = max_queue + 1
+    rows, cols, vals = [], [], []
+    for e, s in enumerate(edge):
+        full = sum(k == c_e for k in s)
+        for q in range(levels):
+            here = e * levels + q
+            for j, k in enumerate(s):
+                for dk, rate in ((1, lam_e * (k < c_e)), (-1, k * mu_e)):
+                    if rate:
+                        t = list(s)
+                        t[j] += dk
+                        rows.append(here), cols.append(index[tuple(t)] * levels + q), vals.append(rate)
+            if full and q < max_queue:
+                rows.append(here), cols.append(here + 1), vals.append(full * lam_e)
+            if q:
+                rows.append(here), cols.append(here - 1), vals.append(min(q, c_c) * mu_c)
+    size = len(edge) * levels
+    gen = sparse.csr_matrix((vals, (rows, cols)), shape=(size, size))
+    gen = gen - sparse.diags(np.asarray(gen.sum(axis=1)).ravel())
+    # pi Q = 0 with the first equation replaced by sum(pi) = 1
+    a = sparse.vstack([np.ones((1, size)), gen.T.tocsr()[1:]]).tocsc()
+    rhs = np.zeros(size)
+    rhs[0] = 1.0
+    pi = spsolve(a, rhs).reshape(len(edge), levels)
+    waiting = np.maximum(np.arange(levels) - c_c, 0)
+    lam_c = n * lam_e * queueing.erlang_b(lam_e / mu_e, c_e)
+    return float((pi * waiting).sum() / lam_c), float(pi[:, -1].sum())
+
+
+# (lam_e, mu_e, c_e, n, mu_c, c_c), queue cut: blocking 5-20 %, cloud 0.3-3 x slower than the edge
+NETWORKS = [
+    ((2.0, 1.0, 4, 2, 1 / 0.44, 1), 100),     # chatbot's hold-time ratio (cloud 0.44 x the edge)
+    ((1.0, 1.0, 3, 3, 1 / 0.44, 1), 60),
+    ((1.97, 1.0, 4, 2, 1 / 0.3, 1), 100),     # cloud much faster than the edge: hardest for a fit
+    ((2.95, 1.0, 4, 2, 1.0, 2), 150),
+    ((2.95, 1.0, 4, 2, 1 / 3.0, 4), 400),     # heavy cloud load (rho 0.88)
+]
+
+
+@pytest.fixture(scope="module", params=NETWORKS, ids=lambda p: f"ce{p[0][2]}-n{p[0][3]}-cc{p[0][5]}")
+def network(request):
+    params, max_queue = request.param
+    exact, cut_mass = _loss_network_cloud_wait(*params, max_queue=max_queue)
+    assert cut_mass < 1e-12
+    return params, exact
+
+
+def _model(params, order):
+    lam_e, mu_e, c_e, n, mu_c, c_c = params
+    terms = overflow.overflow_interval(lam_e, mu_e, c_e).reduced(order)
+    return overflow.map_queue_wait(overflow.superpose(terms, n), mu_c, c_c)
+
+
+def test_full_interval_law_reproduces_the_exact_chain(network):
+    """No reduction (c_e + 1 terms): interval law + superposition + QBD are exact."""
+    params, exact = network
+    assert _model(params, order=params[2] + 1).mean == pytest.approx(exact, rel=1e-6)
+
+
+def test_three_term_fit_is_within_half_a_percent(network):
+    """The reduction paradigms uses (3 terms) costs < 0.5 % of the mean wait here."""
+    params, exact = network
+    assert _model(params, order=3).mean == pytest.approx(exact, rel=0.005)
+
+
+def test_poisson_and_two_term_fits_are_measurably_worse(network):
+    """Why not simpler: Erlang C misses by > 30 %; Kuczura's IPP (2 terms) is low."""
+    params, exact = network
+    lam_e, mu_e, c_e, n, mu_c, c_c = params
+    lam_c = n * lam_e * queueing.erlang_b(lam_e / mu_e, c_e)
+    assert queueing.mmc_mean_wait(lam_c, mu_c, c_c) < 0.7 * exact
+    assert _model(params, order=2).mean < exact
+
+
+@pytest.mark.parametrize("lam, mu, c", [(1.41667, 1 / 9.5556, 16), (0.5, 1.0, 1), (30.0, 1.0, 32), (0.05, 1.0, 4)])
+def test_interval_mean_is_one_over_the_overflow_rate(lam, mu, c):
+    """Exact to rounding: the relative error grows as ~1e-16 / B (1.4e-9 at B = 1.5e-7)."""
+    interval = overflow.overflow_interval(lam, mu, c)
+    assert interval.mean == pytest.approx(1 / (lam * queueing.erlang_b(lam / mu, c)), rel=1e-8)
+    assert (interval.weights > 0).all() and interval.weights.sum() == pytest.approx(1.0)
+    assert interval.order <= c + 1
+
+
+@pytest.mark.parametrize("lam, mu, c", [(1.41667, 1 / 9.5556, 16), (0.5, 1.0, 1), (3.0, 1.0, 4), (30.0, 1.0, 32)])
+def test_interval_law_gives_riordans_peakedness(lam, mu, c):
+    """Overflow offered to infinite servers of rate mu has variance/mean
+    Z = 1 - m + A/(c + 1 + m - A), m = A B (Riordan, in Wilkinson 1956); for a
+    renewal stream, GI/M/inf gives E[N(N-1)] = m phi(mu)/(1 - phi(mu)) (Takacs
+    1962), so Z = 1 - m + phi(mu)/(1 - phi(mu)), phi the Laplace transform of
+    the interval."""
+    a = lam / mu
+    m = a * queueing.erlang_b(a, c)
+    phi = float(overflow.overflow_interval(lam, mu, c).laplace(mu))
+    assert 1 - m + phi / (1 - phi) == pytest.approx(1 - m + a / (c + 1 + m - a), rel=1e-9)
+
+
+def test_reduction_keeps_2k_minus_1_moments():
+    interval = overflow.overflow_interval(1.41667, 1 / 9.5556, 16)
+    for k in (1, 2, 3, 4):
+        red = interval.reduced(k)
+        assert red.order == k and (red.weights > 0).all() and (red.rates > 0).all()
+        for j in range(1, 2 * k):
+            assert red.moment(j) == pytest.approx(interval.moment(j), rel=1e-8)
+        if k in (2, 3):   # and not more: the next moment differs
+            assert red.moment(2 * k) != pytest.approx(interval.moment(2 * k), rel=1e-6)
+    assert interval.reduced(40) is interval
+
+
+def test_two_term_fit_is_kuczuras_ipp():
+    """Kuczura (1973): an IPP (on-rate L, on->off w, off->on g) has H2 intervals with
+    L = p r1 + (1-p) r2, g = r1 r2 / L, w = (r1 - L)(L - r2)/L; its interval moments,
+    computed from the IPP as a phase-type law, equal the overflow's first three."""
+    interval = overflow.overflow_interval(1.41667, 1 / 9.5556, 16)
+    (p, q), (r1, r2) = interval.reduced(2).weights, interval.reduced(2).rates
+    rate = p * r1 + q * r2
+    on_off, off_on = (r1 - rate) * (rate - r2) / rate, r1 * r2 / rate
+    t = np.array([[-(rate + on_off), on_off], [off_on, -off_on]])
+    inv = np.linalg.inv(-t)
+    for k in (1, 2, 3):
+        mk = math.factorial(k) * (np.linalg.matrix_power(inv, k) @ np.ones(2))[0]
+        assert mk == pytest.approx(interval.moment(k), rel=1e-9)
+
+
+def test_superposed_exponential_streams_are_poisson_and_give_erlang_c():
+    """One-term intervals: n Poisson streams, so MAP/M/c must be M/M/c exactly."""
+    stream = overflow.Hyperexponential(np.array([1.0]), np.array([0.5]))
+    arrivals = overflow.superpose(stream, 4, share=0.75)         # 4 x 0.5 x 0.75 = 1.5 /s
+    assert arrivals.rate == pytest.approx(1.5)
+    wait = overflow.map_queue_wait(arrivals, 1.0, 2)
+    ref = queueing.mmc_wait(1.5, 1.0, 2)
+    assert wait.mean == pytest.approx(ref.mean, rel=1e-10)
+    assert wait.prob_wait == pytest.approx(ref.prob_wait, rel=1e-10)
+    t = np.linspace(0, 10, 11)
+    np.testing.assert_allclose(wait.sf(t), ref.sf(t), rtol=1e-8)
+
+
+def test_superposition_rate_and_share():
+    interval = overflow.overflow_interval(1.41667, 1 / 9.5556, 16).reduced(3)
+    for n, share in ((1, 1.0), (10, 1.0), (10, 0.25), (40, 0.5)):
+        arrivals = overflow.superpose(interval, n, share=share)
+        assert arrivals.rate == pytest.approx(n * share / interval.mean, rel=1e-9)
+        assert arrivals.phases == overflow.superposition_phases(interval, n) <= math.comb(n + 2, 2)
+        np.testing.assert_allclose((arrivals.d0 + arrivals.d1).sum(axis=1), 0, atol=1e-12)
+
+
+def test_wait_distribution_is_consistent_with_its_mean():
+    """sf(0) = P(wait), the integral of sf is the mean, sf decreases to 0."""
+    interval = overflow.overflow_interval(1.41667, 1 / 9.5556, 16).reduced(3)
+    wait = overflow.map_queue_wait(overflow.superpose(interval, 10), 1 / 4.2335, 8)
+    assert wait.sf(0.0) == pytest.approx(wait.prob_wait, rel=1e-9)
+    assert wait.sf(-1.0) == 1.0
+    t = np.linspace(0, 60 / wait.decays.min(), 400_001)
+    s = wait.sf(t)
+    assert np.all(np.diff(s) <= 1e-15) and s[-1] < 1e-20
+    assert np.trapezoid(s, t) == pytest.approx(wait.mean, rel=1e-6)
+
+
+def test_unstable_and_idle_queues():
+    interval = overflow.overflow_interval(1.0, 0.1, 4)
+    arrivals = overflow.superpose(interval, 10)
+    unstable = overflow.map_queue_wait(arrivals, 1.0, 1)
+    assert unstable.mean == math.inf and unstable.prob_wait == 1.0 and unstable.sf(5.0) == 1.0
+    idle = overflow.map_queue_wait(overflow.MAP(np.zeros((1, 1)), np.zeros((1, 1))), 1.0, 1)
+    assert idle.mean == 0.0 and idle.sf(0.0) == 0.0
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: overflow.overflow_interval(-1.0, 1.0, 2), "arrival_rate"),
+    (lambda: overflow.overflow_interval(1.0, 0.0, 2), "service_rate"),
+    (lambda: overflow.overflow_interval(1.0, 1.0, 2.5), "servers"),
+    (lambda: overflow.overflow_interval([1.0, 2.0], 1.0, 2), "arrival_rate"),
+    (lambda: overflow.overflow_interval(1.0, 1.0, 4).reduced(0), "order"),
+    (lambda: overflow.superpose(overflow.overflow_interval(1.0, 1.0, 4), 0), "sources"),
+    (lambda: overflow.superpose(overflow.overflow_interval(1.0, 1.0, 4), 2, share=0.0), "share"),
+    (lambda: overflow.map_queue_wait(overflow.superpose(overflow.overflow_interval(1.0, 1.0, 4), 2), 1.0, 0),
+     "servers"),
+])
+def test_bad_arguments_name_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
