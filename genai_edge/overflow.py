@@ -23,9 +23,9 @@ except for one controlled reduction:
    reduction (Latouche & Ramaswami 1993) and linear level reduction; the
    wait distribution is exact for the MAP: P(W > t) = Σ_m w_m exp(−s_m t).
 
-With k = 3 the mean wait of small networks is within 0.4 % of the exact
+With k = 3 the mean wait of small networks is within 0.2 % of the exact
 Markov chain of the whole loss network, where the interrupted-Poisson fit
-(k = 2) is off by up to 10 % (``tests/test_overflow.py``);
+(k = 2) is off by up to 7 % (``tests/test_overflow.py``);
 ``tests/test_overflow_ciw.py`` checks a five-site network against a Ciw
 simulation.
 

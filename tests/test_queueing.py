@@ -49,7 +49,32 @@ IDS = [f.__name__ for f in VALID]
 
 
 def test_call_table_covers_every_public_function():
-    assert {f.__name__ for f in VALID} == set(Q.__all__)
+    # mmc_wait returns a distribution object (QueueWait), tested on its own below
+    assert {f.__name__ for f in VALID} == set(Q.__all__) - {"QueueWait", "mmc_wait"}
+
+
+def test_mmc_wait_distribution_agrees_with_the_closed_forms():
+    lam, mu, c = 6.4, 1.0, 8
+    w = Q.mmc_wait(lam, mu, c)
+    assert w.mean == pytest.approx(Q.mmc_mean_wait(lam, mu, c), rel=1e-12)
+    assert w.prob_wait == pytest.approx(Q.erlang_c(lam / mu, c), rel=1e-12)
+    assert w.utilization == pytest.approx(0.8) and w.arrival_rate == lam
+    for q in (0.6, 0.9, 0.99):          # above 1 - C = 0.54, where the quantile is > 0
+        t_q = Q.mmc_wait_quantile(lam, mu, c, q)
+        assert w.sf(t_q) == pytest.approx(1 - q, rel=1e-9)
+    assert w.sf(-1.0) == 1.0
+    np.testing.assert_allclose(w.sf(np.array([0.0, 1.0])), [w.prob_wait, w.prob_wait * math.exp(-1.6)])
+
+
+def test_mmc_wait_unstable_idle_and_bad_arguments():
+    unstable = Q.mmc_wait(8.0, 1.0, 8)
+    assert unstable.mean == math.inf and unstable.prob_wait == 1.0 and unstable.sf(1e6) == 1.0
+    idle = Q.mmc_wait(0.0, 1.0, 8)
+    assert idle.mean == 0.0 and idle.sf(0.0) == 0.0
+    with pytest.raises(ValueError, match="arrival_rate must be a scalar"):
+        Q.mmc_wait([1.0, 2.0], 1.0, 8)
+    with pytest.raises(ValueError, match="servers"):
+        Q.mmc_wait(1.0, 1.0, 0)
 
 
 @pytest.mark.parametrize("func", VALID, ids=IDS)
