@@ -7,7 +7,7 @@ cloud, the MEC site, the device). A branch has fixed latency components —
 access        prompt uplink serialization + access-network latency both ways
 transport     fibre propagation and router hops, both ways (RTT)
 queue         mean wait for a free batch slot at the site (M/M/c, or
-              MMPP/M/c for the overflow strategy's cloud)
+              MAP/M/c for the overflow strategy's cloud)
 prefill       prompt processing on the site's accelerators
 decode        (n_out − 1) · TPOT
 streaming     extra time when token delivery is slower than TPOT, the
@@ -16,7 +16,7 @@ streaming     extra time when token delivery is slower than TPOT, the
 ============  =========================================================
 
 — plus a random queue wait W: P(W > t) = C·exp(−θt) (Erlang C, θ = cμ − λ), or
-a sum of such terms for the MMPP queue (:class:`queueing.QueueWait`).
+a sum of such terms for the MAP queue (:class:`queueing.QueueWait`).
 Means add up: the breakdown sums to ``e2e_s`` exactly. Percentiles of a
 paradigm come from the mixture distribution of its branches (inverted
 numerically), never from a weighted average of percentiles.
@@ -34,10 +34,10 @@ Edge-cloud strategies (``scenario.edge_cloud.strategy``):
   all slots busy (probability Erlang B) goes on to the cloud. Overflow
   traffic is peaked — it comes in bursts while a site is full — and merging
   the streams of ten sites does not smooth it: queued as if Poisson (M/M/c),
-  the cloud wait would be ~4x too low. Each site's overflow is therefore
-  fitted by an interrupted Poisson process and the cloud queue is solved
-  as an MMPP/M/c queue (:mod:`genai_edge.overflow`), checked against a Ciw
-  loss-network simulation in ``tests/test_overflow_ciw.py``;
+  the cloud wait would be ~4x too low. The cloud therefore queues a
+  Markovian arrival process built from each site's exact overflow-interval
+  law (:mod:`genai_edge.overflow`), checked against an exact Markov chain of
+  small networks and a Ciw loss-network simulation;
 - ``speculative``: the MEC draft model proposes k tokens, the cloud model
   verifies them; each verification yields (1 − α^{k+1})/(1 − α) tokens [2]_
   and costs one MEC↔cloud round trip.
@@ -68,7 +68,7 @@ PARADIGMS = ("cloud", "mec", "edge_cloud", "on_device")
 COMPONENTS = ("access", "transport", "queue", "prefill", "decode", "streaming")
 TTFT_COMPONENTS = ("access", "transport", "queue", "prefill")
 # The overflow strategy's cloud queue costs ~ cloud slots x phases^3 flops; beyond
-# these limits (~0.3 s) it uses fewer interval terms, then Poisson, and says so.
+# these limits (~1 s) it uses fewer interval terms, then Poisson, and says so.
 _OVERFLOW_WORK_LIMIT = 2e9
 _OVERFLOW_MAX_COMPOSITIONS = 50_000
 
