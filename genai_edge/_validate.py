@@ -25,7 +25,7 @@ def nonnegative(value, name: str, *, allow_inf: bool = True) -> np.ndarray:
     """Check ``value >= 0`` element-wise."""
     arr = as_float(value, name)
     if (arr < 0).any():
-        raise ValueError(f"{name} must be >= 0, got {_show(arr[arr < 0])}")
+        raise ValueError(f"{name} must be >= 0, got {show(arr[arr < 0])}")
     if not allow_inf and np.isinf(arr).any():
         raise ValueError(f"{name} must be finite")
     return arr
@@ -35,7 +35,7 @@ def positive(value, name: str, *, allow_inf: bool = True) -> np.ndarray:
     """Check ``value > 0`` element-wise."""
     arr = as_float(value, name)
     if (arr <= 0).any():
-        raise ValueError(f"{name} must be > 0, got {_show(arr[arr <= 0])}")
+        raise ValueError(f"{name} must be > 0, got {show(arr[arr <= 0])}")
     if not allow_inf and np.isinf(arr).any():
         raise ValueError(f"{name} must be finite")
     return arr
@@ -48,7 +48,7 @@ def fraction(value, name: str, *, low_open: bool = False, high_open: bool = Fals
     if bad.any():
         lo = "(0" if low_open else "[0"
         hi = "1)" if high_open else "1]"
-        raise ValueError(f"{name} must be in {lo}, {hi}, got {_show(arr[bad])}")
+        raise ValueError(f"{name} must be in {lo}, {hi}, got {show(arr[bad])}")
     return arr
 
 
@@ -56,8 +56,25 @@ def integer(value, name: str, *, minimum: int = 0) -> np.ndarray:
     """Check whole numbers ``>= minimum`` (returned as float for broadcasting)."""
     arr = as_float(value, name)
     if np.isinf(arr).any() or (arr != np.round(arr)).any() or (arr < minimum).any():
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {_show(arr)}")
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {show(arr)}")
     return arr
+
+
+def scalar(value, check, name: str, **kw) -> float:
+    """Apply ``check`` (one of the functions above) and require a 0-d value."""
+    arr = check(value, name, **kw)
+    if arr.ndim:
+        raise ValueError(f"{name} must be a scalar, got shape {arr.shape}")
+    return float(arr)
+
+
+def broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
+    """Broadcast (name, array) pairs together, or raise ValueError listing the shapes."""
+    try:
+        return [np.asarray(a, dtype=float) for a in np.broadcast_arrays(*(a for _, a in named))]
+    except ValueError:
+        shapes = ", ".join(f"{n}{np.shape(a)}" for n, a in named)
+        raise ValueError(f"arguments cannot be broadcast together: {shapes}") from None
 
 
 def scalar_or_array(result: np.ndarray):
@@ -66,6 +83,6 @@ def scalar_or_array(result: np.ndarray):
     return float(result) if result.ndim == 0 else result
 
 
-def _show(arr: np.ndarray) -> str:
+def show(arr: np.ndarray) -> str:
     flat = np.ravel(arr)
     return repr(float(flat[0])) if flat.size == 1 else f"{flat[:3].tolist()}{'...' if flat.size > 3 else ''}"

@@ -95,32 +95,20 @@ def _at_least(value, name: str, minimum: float, why: str = "") -> np.ndarray:
     arr = v.as_float(value, name)
     bad = arr < minimum
     if bad.any():
-        flat = np.ravel(arr[bad])
-        got = repr(float(flat[0])) if flat.size == 1 else f"{flat[:3].tolist()}"
-        raise ValueError(f"{name} must be >= {minimum:g}{why}, got {got}")
+        raise ValueError(f"{name} must be >= {minimum:g}{why}, got {v.show(arr[bad])}")
     return arr
 
 
 def _at_most(arr: np.ndarray, name: str, maximum: float, why: str = "") -> np.ndarray:
     bad = arr > maximum
     if bad.any():
-        flat = np.ravel(arr[bad])
-        got = repr(float(flat[0])) if flat.size == 1 else f"{flat[:3].tolist()}"
-        raise ValueError(f"{name} must be <= {maximum:g}{why}, got {got}")
+        raise ValueError(f"{name} must be <= {maximum:g}{why}, got {v.show(arr[bad])}")
     return arr
 
 
 def _out(result) -> float | np.ndarray:
     """Python float for 0-d results, ndarray otherwise; -0.0 normalised to 0.0."""
     return v.scalar_or_array(np.asarray(result, dtype=float) + 0.0)
-
-
-def _broadcast(*arrays: np.ndarray, names: tuple[str, ...]) -> None:
-    try:
-        np.broadcast_shapes(*(a.shape for a in arrays))
-    except ValueError:
-        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays))
-        raise ValueError(f"arguments cannot be broadcast together: {shapes}") from None
 
 
 # --------------------------------------------------------------------------
@@ -172,7 +160,7 @@ def propagation_delay(distance, route_factor=DEFAULT_ROUTE_FACTOR, speed=units.s
         raise ValueError("route_factor must be finite")
     s = v.positive(speed, "speed", allow_inf=False)
     _at_most(s, "speed", units.speed_of_light, " (the speed of light in vacuum)")
-    _broadcast(d, k, s, names=("distance", "route_factor", "speed"))
+    v.broadcast(("distance", d), ("route_factor", k), ("speed", s))
     with np.errstate(over="ignore"):
         return _out(d * k / s)
 
@@ -208,7 +196,7 @@ def serialization_delay(size, rate):
     """
     L = v.nonnegative(size, "size", allow_inf=False)
     R = v.nonnegative(rate, "rate") + 0.0  # -0.0 -> +0.0 so 1/R is +inf, not -inf
-    _broadcast(L, R, names=("size", "rate"))
+    v.broadcast(("size", L), ("rate", R))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t = np.where(L == 0, 0.0, L / R)
     return _out(t)
@@ -249,7 +237,7 @@ def shannon_rate(bandwidth, snr):
     """
     B = v.nonnegative(bandwidth, "bandwidth", allow_inf=False)
     snr_ = v.nonnegative(snr, "snr", allow_inf=False)
-    _broadcast(B, snr_, names=("bandwidth", "snr"))
+    v.broadcast(("bandwidth", B), ("snr", snr_))
     with np.errstate(over="ignore"):
         return _out(B * np.log2(1.0 + snr_))
 
@@ -312,7 +300,7 @@ def processing_delay(hops, per_hop_delay):
     """
     h = v.integer(hops, "hops", minimum=0)
     t = v.nonnegative(per_hop_delay, "per_hop_delay", allow_inf=False)
-    _broadcast(h, t, names=("hops", "per_hop_delay"))
+    v.broadcast(("hops", h), ("per_hop_delay", t))
     with np.errstate(over="ignore"):
         return _out(h * t)
 
@@ -356,9 +344,8 @@ def one_way_delay(size, rate, distance, route_factor=DEFAULT_ROUTE_FACTOR, hops=
     t_prop = np.asarray(propagation_delay(distance, route_factor))
     t_ser = np.asarray(serialization_delay(size, rate))
     t_proc = np.asarray(processing_delay(hops, per_hop_delay))
-    _broadcast(*(np.asarray(a, dtype=float) for a in
-                 (size, rate, distance, route_factor, hops, per_hop_delay)),
-               names=("size", "rate", "distance", "route_factor", "hops", "per_hop_delay"))
+    v.broadcast(("size", size), ("rate", rate), ("distance", distance), ("route_factor", route_factor),
+                ("hops", hops), ("per_hop_delay", per_hop_delay))
     with np.errstate(over="ignore"):
         return _out(t_prop + t_ser + t_proc)
 
@@ -404,8 +391,8 @@ def round_trip_time(distance, route_factor=DEFAULT_ROUTE_FACTOR, hops=0, per_hop
     """
     t_prop = np.asarray(propagation_delay(distance, route_factor))
     t_proc = np.asarray(processing_delay(hops, per_hop_delay))
-    _broadcast(*(np.asarray(a, dtype=float) for a in (distance, route_factor, hops, per_hop_delay)),
-               names=("distance", "route_factor", "hops", "per_hop_delay"))
+    v.broadcast(("distance", distance), ("route_factor", route_factor), ("hops", hops),
+                ("per_hop_delay", per_hop_delay))
     with np.errstate(over="ignore"):
         return _out(2.0 * (t_prop + t_proc))
 
@@ -460,8 +447,8 @@ def uplink_time(prompt_tokens, rate, bytes_per_token=DEFAULT_BYTES_PER_TOKEN, pa
     p = v.nonnegative(payload_bytes, "payload_bytes", allow_inf=False)
     o = v.nonnegative(overhead_bytes, "overhead_bytes", allow_inf=False)
     R = v.nonnegative(rate, "rate")
-    _broadcast(n, R, b, p, o, names=("prompt_tokens", "rate", "bytes_per_token", "payload_bytes",
-                                     "overhead_bytes"))
+    v.broadcast(("prompt_tokens", n), ("rate", R), ("bytes_per_token", b), ("payload_bytes", p),
+                ("overhead_bytes", o))
     with np.errstate(over="ignore"):
         size_bits = (n * b + p + o) * units.byte
     if np.isinf(size_bits).any():
@@ -503,7 +490,7 @@ def token_stream_interval(rate, bytes_per_token_message=DEFAULT_STREAM_CHUNK_BYT
     """
     R = v.nonnegative(rate, "rate")
     b = v.nonnegative(bytes_per_token_message, "bytes_per_token_message", allow_inf=False)
-    _broadcast(R, b, names=("rate", "bytes_per_token_message"))
+    v.broadcast(("rate", R), ("bytes_per_token_message", b))
     with np.errstate(over="ignore"):
         size_bits = b * units.byte
     if np.isinf(size_bits).any():
@@ -547,7 +534,7 @@ def stream_time(output_tokens, rate, bytes_per_token_message=DEFAULT_STREAM_CHUN
     n = v.nonnegative(output_tokens, "output_tokens", allow_inf=False)
     R = v.nonnegative(rate, "rate")
     b = v.nonnegative(bytes_per_token_message, "bytes_per_token_message", allow_inf=False)
-    _broadcast(n, R, b, names=("output_tokens", "rate", "bytes_per_token_message"))
+    v.broadcast(("output_tokens", n), ("rate", R), ("bytes_per_token_message", b))
     with np.errstate(over="ignore"):
         size_bits = n * b * units.byte
     if np.isinf(size_bits).any():

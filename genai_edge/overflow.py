@@ -54,19 +54,11 @@ import numpy as np
 from . import _validate as v
 from .queueing import QueueWait
 
-__all__ = ["Hyperexponential", "MAP", "overflow_interval", "superpose", "superposition_phases",
-           "map_queue_wait"]
+__all__ = ["Hyperexponential", "MAP", "overflow_interval", "superpose", "map_queue_wait"]
 
 # Phases of a superposition are dropped, least likely first, while the dropped
 # stationary mass stays below this.
 _PHASE_TAIL = 1e-12
-
-
-def _scalar(value, check, name, **kw) -> float:
-    arr = check(value, name, **kw)
-    if arr.ndim:
-        raise ValueError(f"{name} must be a scalar, got shape {arr.shape}")
-    return float(arr)
 
 
 @dataclass(frozen=True)
@@ -165,9 +157,9 @@ def overflow_interval(arrival_rate, service_rate, servers) -> Hyperexponential:
     .. [2] J. Keilson, *Markov Chain Models — Rarity and Exponentiality*.
        Springer, 1979.
     """
-    lam = _scalar(arrival_rate, v.positive, "arrival_rate", allow_inf=False)
-    mu = _scalar(service_rate, v.positive, "service_rate", allow_inf=False)
-    c = int(_scalar(servers, v.integer, "servers", minimum=1))
+    lam = v.scalar(arrival_rate, v.positive, "arrival_rate", allow_inf=False)
+    mu = v.scalar(service_rate, v.positive, "service_rate", allow_inf=False)
+    c = int(v.scalar(servers, v.integer, "servers", minimum=1))
     k = np.arange(c + 1.0)
     # D T D^-1 is symmetric for D = diag(sqrt(p_k)), p_k ∝ (λ/μ)^k / k! (detailed balance)
     log_p = k * math.log(lam / mu) - np.array([math.lgamma(x + 1) for x in k])
@@ -210,7 +202,7 @@ class MAP:
         return float(self.stationary() @ self.d1.sum(axis=1))
 
 
-def superpose(interval: Hyperexponential, sources, share=1.0) -> MAP:
+def superpose(interval: Hyperexponential, sources, share=1.0, max_phases=None) -> MAP | None:
     r"""MAP of ``sources`` independent renewal streams with hyperexponential intervals.
 
     Each stream draws term i with probability wᵢ at each renewal and waits
@@ -230,10 +222,13 @@ def superpose(interval: Hyperexponential, sources, share=1.0) -> MAP:
         Independent streams n, >= 1. [-]
     share : float
         Fraction of renewals that arrive here, in (0, 1]. [-]
+    max_phases : int, optional
+        Give up (return None) when more phases than this must be kept; the
+        cost of queueing the MAP grows as the cube of its phases. [-]
 
     Returns
     -------
-    MAP
+    MAP or None
         Mean rate ``share * sources / interval.mean``.
 
     References
@@ -241,10 +236,12 @@ def superpose(interval: Hyperexponential, sources, share=1.0) -> MAP:
     .. [1] M. F. Neuts, "A versatile Markovian point process," J. Applied
        Probability 16(4), 764-779, 1979.
     """
-    f = _scalar(share, v.fraction, "share", low_open=True)
+    f = v.scalar(share, v.fraction, "share", low_open=True)
     w, r = interval.weights, interval.rates
     k = len(w)
     states = _kept_phases(interval, sources)
+    if max_phases is not None and len(states) > max_phases:
+        return None
     index = {tuple(s): i for i, s in enumerate(states)}
     m = len(states)
     d0, d1 = np.zeros((m, m)), np.zeros((m, m))
@@ -267,14 +264,9 @@ def superpose(interval: Hyperexponential, sources, share=1.0) -> MAP:
     return MAP(d0, d1)
 
 
-def superposition_phases(interval: Hyperexponential, sources) -> int:
-    """Number of phases :func:`superpose` keeps (its cost grows as their cube). [-]"""
-    return len(_kept_phases(interval, sources))
-
-
 def _kept_phases(interval: Hyperexponential, sources) -> np.ndarray:
     """Compositions of ``sources`` over the terms, dropping the least likely (mass < 1e-12)."""
-    n = int(_scalar(sources, v.integer, "sources", minimum=1))
+    n = int(v.scalar(sources, v.integer, "sources", minimum=1))
     w, r = interval.weights, interval.rates
     states = np.array(list(_compositions(n, len(w))), dtype=int)
     # stationary: each stream is in term i with probability ∝ w_i / r_i, independently
@@ -327,8 +319,8 @@ def map_queue_wait(arrivals: MAP, service_rate, servers) -> QueueWait:
     .. [2] M. F. Neuts, *Matrix-Geometric Solutions in Stochastic Models*.
        Johns Hopkins University Press, 1981, ch. 3.
     """
-    mu = _scalar(service_rate, v.positive, "service_rate", allow_inf=False)
-    c = int(_scalar(servers, v.integer, "servers", minimum=1))
+    mu = v.scalar(service_rate, v.positive, "service_rate", allow_inf=False)
+    c = int(v.scalar(servers, v.integer, "servers", minimum=1))
     d0, d1 = arrivals.d0, arrivals.d1
     lam = arrivals.rate
     rho = lam / (c * mu)

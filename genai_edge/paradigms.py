@@ -216,11 +216,13 @@ def _overflow_queue(scn: Scenario, edge_svc: _Service, cloud_svc: _Service):
     if blocked * n * lam_e * cloud_svc.hold < 1e-12 or poisson.utilization >= 1:
         return blocked, poisson, note     # no overflow to speak of, or no steady state
     interval = overflow.overflow_interval(lam_e, 1.0 / edge_svc.hold, edge_svc.servers)
+    max_phases = int((_OVERFLOW_WORK_LIMIT / cloud_svc.servers) ** (1 / 3))
     for order in (3, 2):
-        terms = interval.reduced(order)
-        if (math.comb(n + order - 1, order - 1) <= _OVERFLOW_MAX_COMPOSITIONS and cloud_svc.servers
-                * overflow.superposition_phases(terms, n) ** 3 <= _OVERFLOW_WORK_LIMIT):
-            arrivals = overflow.superpose(terms, n, share=1.0 / scn.cloud.sites)
+        if math.comb(n + order - 1, order - 1) > _OVERFLOW_MAX_COMPOSITIONS:
+            continue
+        arrivals = overflow.superpose(interval.reduced(order), n, share=1.0 / scn.cloud.sites,
+                                      max_phases=max_phases)
+        if arrivals is not None:
             wait = overflow.map_queue_wait(arrivals, 1.0 / cloud_svc.hold, cloud_svc.servers)
             return blocked, wait, (f"{note}; the merged overflow of {n} MEC site{'s' * (n > 1)} "
                                    f"queues at the cloud as a MAP ({order}-term intervals)")

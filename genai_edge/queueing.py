@@ -129,15 +129,6 @@ def _prob_level(value) -> np.ndarray:
     return v.fraction(value, "q", low_open=True, high_open=True)
 
 
-def _broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
-    """Broadcast arrays together, or raise ValueError listing the shapes."""
-    try:
-        return [np.asarray(a, dtype=float) for a in np.broadcast_arrays(*(a for _, a in named))]
-    except ValueError:
-        shapes = ", ".join(f"{n}{a.shape}" for n, a in named)
-        raise ValueError(f"arguments cannot be broadcast together: {shapes}") from None
-
-
 def _out(result):
     return v.scalar_or_array(result)
 
@@ -181,7 +172,7 @@ def utilization(arrival_rate, service_rate, servers=1):
     lam = _rate(arrival_rate, "arrival_rate")
     mu = _pos(service_rate, "service_rate")
     c = _servers(servers)
-    lam, mu, c = _broadcast(("arrival_rate", lam), ("service_rate", mu), ("servers", c))
+    lam, mu, c = v.broadcast(("arrival_rate", lam), ("service_rate", mu), ("servers", c))
     return _out(_rho(lam, mu, c))
 
 
@@ -308,7 +299,7 @@ def mm1_wait_quantile(arrival_rate, service_rate, q):
     """
     lam, mu = _mm1_args(arrival_rate, service_rate)
     qq = _prob_level(q)
-    lam, mu, qq = _broadcast(("arrival_rate", lam), ("service_rate", mu), ("q", qq))
+    lam, mu, qq = v.broadcast(("arrival_rate", lam), ("service_rate", mu), ("q", qq))
     rho = _rho(lam, mu, 1.0)
     with np.errstate(all="ignore"):
         t = np.log(rho) - np.log1p(-qq)
@@ -355,7 +346,7 @@ def mm1_response_quantile(arrival_rate, service_rate, q):
     """
     lam, mu = _mm1_args(arrival_rate, service_rate)
     qq = _prob_level(q)
-    lam, mu, qq = _broadcast(("arrival_rate", lam), ("service_rate", mu), ("q", qq))
+    lam, mu, qq = v.broadcast(("arrival_rate", lam), ("service_rate", mu), ("q", qq))
     with np.errstate(all="ignore"):
         t = np.where(lam < mu, -np.log1p(-qq) / (mu - lam), np.inf)
     return _out(t)
@@ -364,7 +355,7 @@ def mm1_response_quantile(arrival_rate, service_rate, q):
 def _mm1_args(arrival_rate, service_rate):
     lam = _rate(arrival_rate, "arrival_rate")
     mu = _pos(service_rate, "service_rate")
-    return _broadcast(("arrival_rate", lam), ("service_rate", mu))
+    return v.broadcast(("arrival_rate", lam), ("service_rate", mu))
 
 
 # --------------------------------------------------------------------------
@@ -419,7 +410,7 @@ def erlang_b(offered_load, servers):
     """
     a = v.nonnegative(offered_load, "offered_load", allow_inf=False)
     c = _servers(servers, minimum=0)
-    a, c = _broadcast(("offered_load", a), ("servers", c))
+    a, c = v.broadcast(("offered_load", a), ("servers", c))
     return _out(_erlang_b(a, c))
 
 
@@ -481,7 +472,7 @@ def erlang_c(offered_load, servers):
     """
     a = v.nonnegative(offered_load, "offered_load", allow_inf=False)
     c = _servers(servers)
-    a, c = _broadcast(("offered_load", a), ("servers", c))
+    a, c = v.broadcast(("offered_load", a), ("servers", c))
     return _out(_erlang_c(a, c))
 
 
@@ -544,7 +535,7 @@ def _mmc_args(arrival_rate, service_rate, servers, q=None):
     named = [("arrival_rate", lam), ("service_rate", mu), ("servers", c)]
     if q is not None:
         named.append(("q", _prob_level(q)))
-    arrays = _broadcast(*named)
+    arrays = v.broadcast(*named)
     lam, mu, c = arrays[:3]
     with np.errstate(all="ignore"):
         theta = c * mu - lam  # decay rate of the conditional wait
@@ -618,10 +609,10 @@ def mmc_wait(arrival_rate, service_rate, servers) -> QueueWait:
        *Fundamentals of Queueing Theory*, 4th ed. Hoboken, NJ, USA: Wiley,
        2008, ISBN 978-0-471-79127-0, Sec. 2.3.
     """
-    for name, value in (("arrival_rate", arrival_rate), ("service_rate", service_rate), ("servers", servers)):
-        if np.ndim(value):
-            raise ValueError(f"{name} must be a scalar for mmc_wait, got shape {np.shape(value)}")
-    lam, mu, c, stable, pw, theta = (float(x) for x in _mmc_args(arrival_rate, service_rate, servers))
+    lam, mu, c, stable, pw, theta = (float(x) for x in _mmc_args(
+        v.scalar(arrival_rate, v.nonnegative, "arrival_rate", allow_inf=False),
+        v.scalar(service_rate, v.positive, "service_rate", allow_inf=False),
+        v.scalar(servers, v.integer, "servers", minimum=1)))
     rho = lam / (c * mu)
     if lam == 0:
         return QueueWait(0.0, 0.0, 0.0, 0.0, np.zeros(0), np.zeros(0))
@@ -855,7 +846,7 @@ def mg1_mean_wait(arrival_rate, mean_service, scv_service):
     lam = _rate(arrival_rate, "arrival_rate")
     es = _pos(mean_service, "mean_service")
     cs2 = _scv(scv_service, "scv_service")
-    lam, es, cs2 = _broadcast(("arrival_rate", lam), ("mean_service", es),
+    lam, es, cs2 = v.broadcast(("arrival_rate", lam), ("mean_service", es),
                               ("scv_service", cs2))
     return _out(_pk(lam, es, 1.0, cs2))
 
@@ -906,7 +897,7 @@ def md1_mean_wait(arrival_rate, service_time):
 def _md1_args(arrival_rate, service_time, *extra):
     lam = _rate(arrival_rate, "arrival_rate")
     d = _pos(service_time, "service_time")
-    return _broadcast(("arrival_rate", lam), ("service_time", d), *extra)
+    return v.broadcast(("arrival_rate", lam), ("service_time", d), *extra)
 
 
 @functools.lru_cache(maxsize=8)
@@ -1343,7 +1334,7 @@ def kingman_mean_wait(arrival_rate, mean_service, scv_arrival, scv_service):
     es = _pos(mean_service, "mean_service")
     ca2 = _scv(scv_arrival, "scv_arrival")
     cs2 = _scv(scv_service, "scv_service")
-    lam, es, ca2, cs2 = _broadcast(("arrival_rate", lam), ("mean_service", es),
+    lam, es, ca2, cs2 = v.broadcast(("arrival_rate", lam), ("mean_service", es),
                                    ("scv_arrival", ca2), ("scv_service", cs2))
     return _out(_pk(lam, es, ca2, cs2))
 
@@ -1405,7 +1396,7 @@ def allen_cunneen_mean_wait(arrival_rate, mean_service, servers, scv_arrival, sc
     c = _servers(servers)
     ca2 = _scv(scv_arrival, "scv_arrival")
     cs2 = _scv(scv_service, "scv_service")
-    lam, es, c, ca2, cs2 = _broadcast(("arrival_rate", lam), ("mean_service", es),
+    lam, es, c, ca2, cs2 = v.broadcast(("arrival_rate", lam), ("mean_service", es),
                                       ("servers", c), ("scv_arrival", ca2),
                                       ("scv_service", cs2))
     with np.errstate(all="ignore"):
@@ -1474,7 +1465,7 @@ def gg_wait_quantile(prob_wait, mean_wait, q):
     pw = v.fraction(prob_wait, "prob_wait")
     w = v.nonnegative(mean_wait, "mean_wait")
     qq = _prob_level(q)
-    pw, w, qq = _broadcast(("prob_wait", pw), ("mean_wait", w), ("q", qq))
+    pw, w, qq = v.broadcast(("prob_wait", pw), ("mean_wait", w), ("q", qq))
     with np.errstate(all="ignore"):
         t = w / pw * (np.log(pw) - np.log1p(-qq))
         t = np.where(pw > 1.0 - qq, t, 0.0)
@@ -1528,6 +1519,6 @@ def batch_service_rate(batch, time_per_step):
     """
     b = v.integer(batch, "batch", minimum=1)
     tpot = _pos(time_per_step, "time_per_step")
-    b, tpot = _broadcast(("batch", b), ("time_per_step", tpot))
+    b, tpot = v.broadcast(("batch", b), ("time_per_step", tpot))
     with np.errstate(over="ignore"):
         return _out(b / tpot)

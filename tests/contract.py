@@ -1,0 +1,20 @@
+"""Checks shared by the call-table tests of the vectorised model modules."""
+import math
+
+import numpy as np
+
+
+def assert_scalar_in_float_out(func, kwargs) -> float:
+    """Scalar arguments give a finite Python float; returns it."""
+    out = func(**kwargs)
+    assert type(out) is float and math.isfinite(out)
+    return out
+
+
+def assert_each_argument_accepts_arrays(func, kwargs) -> None:
+    """Each argument given as a length-3 array gives a length-3 array of the scalar result."""
+    scalar = func(**kwargs)
+    for name, value in kwargs.items():
+        arr = func(**{**kwargs, name: np.array([value, value, value])})
+        assert isinstance(arr, np.ndarray) and arr.shape == (3,)
+        np.testing.assert_allclose(arr, scalar, rtol=1e-12)
