@@ -1,46 +1,31 @@
-"""Compose network, queueing and compute into cloud / MEC / edge-cloud / on-device results.
+"""Compose network, compute and queueing into cloud / MEC / edge-cloud / on-device paths.
 
-Each paradigm is a mixture of *branches*: paths a request may take (the
-cloud, the MEC site, the device). A branch has fixed latency components —
+Each paradigm is a mixture of branches (:mod:`genai_edge.paths`): the
+access link, fibre segments and compute sites a request crosses, and the
+wait for a batch slot at its queue. Everything is computed on numpy arrays
+over the points of a sweep (:class:`genai_edge.arrays.ScenarioArrays`);
+:func:`evaluate` is the one-point case of :func:`genai_edge.sweep.sweep`.
 
-============  =========================================================
-access        prompt uplink serialization + access-network latency both ways
-transport     fibre propagation and router hops, both ways (RTT)
-queue         mean wait for a free batch slot at the site (M/M/c, or
-              MAP/M/c for the overflow strategy's cloud)
-prefill       prompt processing on the site's accelerators
-decode        (n_out − 1) · TPOT
-streaming     extra time when token delivery is slower than TPOT, the
-              per-token MEC↔cloud round trips of speculative decoding, and
-              the download of a response payload (an image)
-============  =========================================================
+Queues. A site with ``replicas`` replicas of ``batch`` continuous-batching
+slots is a c-server queue, c = replicas·batch; one slot holds a request for
+prefill + (N − 1)·TPOT(batch), N the answer length (mean
+``workload.output_tokens``, spread ``workload.output_tokens_cv``). The wait
+is the M/G/c approximation of :func:`queueing.mgc_wait` (Erlang C
+probability of waiting, Allen–Cunneen mean, exponential tail; exact for
+exponential holding times), checked against Ciw simulations.
 
-— plus a random queue wait W: P(W > t) = C·exp(−θt) (Erlang C, θ = cμ − λ), or
-a sum of such terms for the MAP queue (:class:`queueing.QueueWait`).
-Means add up: the breakdown sums to ``e2e_s`` exactly. Percentiles of a
-paradigm come from the mixture distribution of its branches (inverted
-numerically), never from a weighted average of percentiles.
-
-A site with ``replicas`` model replicas of ``batch`` continuous-batching
-slots each is an M/M/c queue with c = replicas·batch servers; one slot holds a
-request for prefill + (n_out − 1)·TPOT(batch). Exponential service is an
-ASSUMPTION standing for the spread of output lengths.
-
-Edge-cloud strategies (``scenario.edge_cloud.strategy``):
+Edge-cloud strategies (``edge_cloud.strategy``):
 
 - ``routing``: a fraction p of requests (simple ones) is served by the MEC
   model, the rest by the cloud model;
-- ``overflow``: the MEC site is a loss system (no queue); a request that finds
-  all slots busy (probability Erlang B) goes on to the cloud. Overflow
-  traffic is peaked — it comes in bursts while a site is full — and merging
-  the streams of ten sites does not smooth it: queued as if Poisson (M/M/c),
-  the cloud wait would be ~4x too low. The cloud therefore queues a
-  Markovian arrival process built from each site's exact overflow-interval
-  law (:mod:`genai_edge.overflow`), checked against an exact Markov chain of
-  small networks and a Ciw loss-network simulation;
+- ``overflow``: each MEC site is a loss system; a request that finds all
+  slots busy (Erlang B) goes on to the cloud. Overflow comes in bursts, so
+  the cloud queues a Markovian arrival process built from each site's exact
+  overflow-interval law (:mod:`genai_edge.overflow`; exponential holding
+  times ASSUMED there), solved once per distinct configuration;
 - ``speculative``: the MEC draft model proposes k tokens, the cloud model
   verifies them; each verification yields (1 − α^{k+1})/(1 − α) tokens [2]_
-  and costs one MEC↔cloud round trip.
+  and costs one MEC↔cloud round trip. Draft queueing is not modelled.
 
 References
 ----------
@@ -51,6 +36,7 @@ References
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -59,85 +45,24 @@ import numpy as np
 
 from . import catalog, compute, network, overflow, queueing
 from . import units as u
-from .scenario import Scenario, ScenarioError, Site
+from .arrays import ScenarioArrays, check_kind
+from .distributions import AnswerTime, Wait, answer_length_law, joint_cdf, mixture_quantile
+from .paths import COMPONENTS, FIRST_TOKEN_COMPONENTS, AccessLink, Branch, ComputeSite, FibreSegment
+from .scenario import Scenario, ScenarioError
 
-__all__ = ["PARADIGMS", "COMPONENTS", "ParadigmResult", "SiteStatus", "evaluate", "compare", "sweep",
-           "speculative_tokens_per_verification"]
+__all__ = ["PARADIGMS", "PARADIGM_LABELS", "SITES", "COMPONENTS", "ParadigmResult", "SiteStatus",
+           "evaluate", "compare", "speculative_tokens_per_verification"]
 
 PARADIGMS = ("cloud", "mec", "edge_cloud", "on_device")
-COMPONENTS = ("access", "transport", "queue", "prefill", "decode", "streaming")
-TTFT_COMPONENTS = ("access", "transport", "queue", "prefill")
+PARADIGM_LABELS = {"cloud": "Cloud", "mec": "MEC", "edge_cloud": "Edge–cloud", "on_device": "On-device"}
+SITES = ("cloud", "mec", "device")
+STRATEGIES = ("routing", "overflow", "speculative")
 # The overflow strategy's cloud queue costs ~ cloud slots x phases^3 flops; beyond
 # these limits (~1 s) it uses fewer interval terms, then Poisson, and says so.
 _OVERFLOW_WORK_LIMIT = 2e9
 _OVERFLOW_MAX_COMPOSITIONS = 50_000
 
 
-@dataclass(frozen=True)
-class SiteStatus:
-    """Load and memory of one site in a paradigm."""
-    site: str                    # 'cloud', 'mec' or 'device'
-    model: str
-    hardware: str
-    arrival_rate: float          # requests per second at one site [s^-1]
-    servers: int                 # replicas × batch slots [-]
-    service_time: float          # slot holding time per request [s]
-    utilization: float           # λ/(cμ) [-]
-    stable: bool                 # utilization < 1
-    fits_in_memory: bool
-    memory_required_gb: float    # per replica [GB]
-    memory_capacity_gb: float    # per replica [GB]
-
-
-@dataclass(frozen=True)
-class ParadigmResult:
-    """Latency of one paradigm; times in seconds."""
-    paradigm: str
-    ttft_s: float
-    ttft_p99_s: float
-    tpot_s: float
-    e2e_s: float
-    e2e_p99_s: float
-    breakdown: dict               # component → mean seconds; sums to e2e_s
-    sites: list = field(default_factory=list)
-    notes: str = ""
-    branches: tuple = field(default=(), repr=False, compare=False)  # for distributions
-
-    def to_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        d.pop("branches")
-        return d
-
-    def survival(self, t, which: str = "ttft"):
-        """P(latency > t) of the paradigm's mixture, for ``which`` = 'ttft' or 'e2e'.
-
-        Parameters
-        ----------
-        t : array_like
-            Latency thresholds. [s]
-        """
-        parts = TTFT_COMPONENTS if which == "ttft" else [k for k in COMPONENTS if k != "queue"]
-        return _mixture_survival(self.branches, parts, np.asarray(t, dtype=float))
-
-
-@dataclass(frozen=True)
-class _Branch:
-    weight: float
-    parts: dict                  # component → deterministic seconds (queue excluded)
-    wait: queueing.QueueWait     # random wait for a batch slot
-    tpot: float
-
-
-@dataclass(frozen=True)
-class _Service:
-    prefill: float
-    tpot: float
-    hold: float          # slot holding time per request [s]
-    servers: int
-    status_args: dict
-
-
-# ------------------------------------------------------------------ helpers
 def speculative_tokens_per_verification(acceptance_rate, draft_tokens):
     """Expected tokens produced per target-model verification.
 
@@ -162,216 +87,507 @@ def speculative_tokens_per_verification(acceptance_rate, draft_tokens):
     from . import _validate as v
     a = v.fraction(acceptance_rate, "acceptance_rate", high_open=True)
     g = v.integer(draft_tokens, "draft_tokens", minimum=1)
-    return v.scalar_or_array((1.0 - a ** (g + 1.0)) / (1.0 - a))
+    return v.scalar_or_array(_tokens_per_verification(a, g))
 
 
-def _service(scn: Scenario, site: Site, kind: str) -> _Service:
-    """Per-request compute at one replica of a site."""
-    wl = scn.workload
-    hw = catalog.hardware(site.hardware)
-    if kind == "diffusion":
-        dm = catalog.diffusion_model(site.model)
-        f = compute.efficiency_factors(site.runtime, hw.device_class)
-        peak = hw.peak(catalog.precision(site.precision).compute_peak) * site.devices
-        t = compute.diffusion_time(wl.diffusion_steps, dm.evals_per_step * dm.flops_per_eval,
-                                   dm.vae_decoder_flops, peak, f.compute_efficiency)
-        required = compute.weights_bytes(dm.unet_params, catalog.precision(site.precision).bits_per_weight)
-        capacity = hw.memory * site.devices
-        # compute-bound: batching images does not shorten the time per image
-        return _Service(t, 0.0, t, site.replicas,
-                        dict(model=dm.id, required=required, capacity=capacity))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", compute.MemoryWarning)
-        one = compute.estimate(site.model, hw, site.precision, site.runtime, site.devices, 1,
-                               wl.prompt_tokens, wl.output_tokens)
-        full = compute.estimate(site.model, hw, site.precision, site.runtime, site.devices, site.batch,
-                                wl.prompt_tokens, wl.output_tokens)
-    hold = one.prefill_s + (wl.output_tokens - 1) * full.tpot_s
-    return _Service(one.prefill_s, full.tpot_s, hold, site.replicas * site.batch,
-                    dict(model=one.model, required=full.memory_required_bytes,
-                         capacity=full.memory_capacity_bytes))
+def _tokens_per_verification(a, g):
+    return (1.0 - a ** (g + 1.0)) / (1.0 - a)
 
 
-def _queue(lam: float, svc: _Service) -> queueing.QueueWait:
-    """Wait at a site fed by Poisson arrivals: M/M/c."""
-    return queueing.mmc_wait(lam, 1.0 / svc.hold, svc.servers)
+# ------------------------------------------------------------------ services
+@dataclass(frozen=True)
+class Service:
+    """Compute at one replica of a site, as arrays over points."""
+    site: str
+    prefill: np.ndarray      # [s]
+    tpot: np.ndarray         # decode step at full batch [s]
+    servers: np.ndarray      # replicas x batch slots [-]
+    fits: np.ndarray         # weights + KV cache fit the replica [bool]
+    required: np.ndarray     # [byte]
+    capacity: np.ndarray     # [byte]
 
 
-def _overflow_queue(scn: Scenario, edge_svc: _Service, cloud_svc: _Service):
-    """Wait at a cloud site fed by the overflow of the MEC loss sites, and a note.
+def _group_apply(codes, numeric: dict, fn):
+    """Call ``fn(combo, **numeric_subset)`` once per distinct combination of codes; scatter the results.
+
+    ``codes`` is a tuple of int arrays (one per categorical key); ``numeric``
+    arrays broadcast with them. ``fn`` returns a dict of arrays shaped like
+    its numeric inputs.
+    """
+    shape = np.broadcast_shapes(*(np.shape(c) for c in codes), *(np.shape(x) for x in numeric.values()))
+    flat_codes = np.stack([np.broadcast_to(c, shape).reshape(-1) for c in codes], axis=-1)
+    combos, inverse = np.unique(flat_codes, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    scalar_numeric = all(np.ndim(x) == 0 for x in numeric.values())
+    out = None
+    if scalar_numeric:
+        rows = [fn(tuple(int(x) for x in combo), **numeric) for combo in combos]
+        out = {k: np.asarray([np.asarray(r[k]) for r in rows])[inverse].reshape(shape) for k in rows[0]}
+        return out
+    flat_num = {k: np.broadcast_to(x, shape).reshape(-1) for k, x in numeric.items()}
+    for i, combo in enumerate(combos):
+        sel = np.flatnonzero(inverse == i)
+        res = fn(tuple(int(x) for x in combo), **{k: x[sel] for k, x in flat_num.items()})
+        if out is None:
+            out = {k: np.empty(inverse.size, dtype=np.asarray(val).dtype) for k, val in res.items()}
+        for k, val in res.items():
+            out[k][sel] = val
+    return {k: val.reshape(shape) for k, val in out.items()}
+
+
+def _service(a: ScenarioArrays, site: str) -> Service:
+    """Compute per request at one replica of ``site``, once per distinct configuration."""
+    keys = ("model", "hardware", "precision", "runtime")
+    cats = [a.cat(f"{site}.{k}") for k in keys]
+    codes = tuple(c for c, _ in cats)
+    levels = [lv for _, lv in cats]
+    numeric = dict(devices=a.num(f"{site}.devices"), batch=a.num(f"{site}.batch"),
+                   prompt=a.num("workload.prompt_tokens"), output=a.num("workload.output_tokens"),
+                   steps=a.num("workload.diffusion_steps"))
+    kind = a.kind
+
+    def one(combo, devices, batch, prompt, output, steps):
+        model, hw_id, prec_id, rt_id = (levels[i][combo[i]] for i in range(4))
+        hw = catalog.hardware(hw_id)
+        prec = catalog.precision(prec_id)
+        if np.any(devices > 1) and math.isnan(hw.interconnect_bandwidth):
+            raise ScenarioError(f"{a.scenario.source}: key '{site}.devices': {hw_id} has no device "
+                                "interconnect in the catalog; allowed: 1")
+        if kind == "diffusion":
+            dm = catalog.diffusion_model(model)
+            f = compute.efficiency_factors(rt_id, hw.device_class)
+            peak = hw.peak(prec.compute_peak) * devices
+            t = compute.diffusion_time(steps, dm.evals_per_step * dm.flops_per_eval,
+                                       dm.vae_decoder_flops, peak, f.compute_efficiency)
+            required = compute.weights_bytes(dm.unet_params, prec.bits_per_weight) + 0.0 * t
+            return dict(prefill=t, tpot=0.0 * t, required=required, capacity=hw.memory * devices + 0.0 * t)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", compute.MemoryWarning)
+            one_seq = compute.estimate(model, hw, prec_id, rt_id, devices, 1, prompt, output)
+            full = compute.estimate(model, hw, prec_id, rt_id, devices, batch, prompt, output)
+        return dict(prefill=one_seq.prefill_s, tpot=full.tpot_s, required=full.memory_required_bytes,
+                    capacity=full.memory_capacity_bytes)
+
+    res = _group_apply(codes, numeric, one)
+    scale = a.num(f"{site}.compute_scale")
+    servers = a.num(f"{site}.replicas") * (1.0 if kind == "diffusion" else a.num(f"{site}.batch"))
+    return Service(site, res["prefill"] * scale, res["tpot"] * scale, servers,
+                   res["required"] <= res["capacity"], res["required"], res["capacity"])
+
+
+# ------------------------------------------------------------------- network
+@dataclass(frozen=True)
+class _Network:
+    access: AccessLink
+    mec_rtt: np.ndarray
+    cloud_rtt: np.ndarray
+
+
+def _network(a: ScenarioArrays) -> _Network:
+    codes, ids = a.cat("network.access")
+    nets = [network.access_network(i) for i in ids]
+    up = np.array([n.uplink_rate for n in nets])[codes]
+    down = np.array([n.downlink_rate for n in nets])[codes]
+    one_way = np.array([n.one_way_latency for n in nets])[codes]
+    uplink = network.uplink_time(a.num("workload.prompt_tokens"), up, payload_bytes=a.num("workload.payload_bytes"))
+    token_interval = network.token_stream_interval(down) if a.kind == "llm" else 0.0
+    response = network.serialization_delay(a.num("workload.response_bytes") * 8, down)
+    route, hop = a.num("network.route_factor"), a.num("network.per_hop_delay_s")
+
+    def rtt(name):
+        return network.round_trip_time(a.num(f"network.{name}_distance_km") * u.km, route,
+                                       a.num(f"network.{name}_hops"), hop)
+
+    access = AccessLink(np.asarray(uplink), np.asarray(one_way), np.asarray(token_interval), np.asarray(response))
+    return _Network(access, np.asarray(rtt("mec")), np.asarray(rtt("cloud")))
+
+
+# ------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class SiteLoad:
+    """Load of one site in a paradigm, arrays over points."""
+    site: str
+    arrival_rate: object     # requests per second at one site [s^-1]
+    servers: object          # replicas x batch slots [-]
+    hold: object             # mean slot holding time per request [s]
+    utilization: object      # λ·hold/c [-]
+    fits: object             # the model fits the site's memory [bool]
+    required: object         # per replica [byte]
+    capacity: object         # per replica [byte]
+    per_user: object         # arrival_rate per active user [s^-1]
+
+    @property
+    def stable(self):
+        return np.asarray(self.utilization) < 1
+
+
+@dataclass
+class Paths:
+    """One paradigm over the points: its composed branches, the sites it loads, notes."""
+    paradigm: str
+    branches: list           # ComposedPath
+    sites: list              # SiteLoad
+    answer_law: tuple        # (shift, probs, means) of N − 1 [token]
+    notes: list = field(default_factory=list)
+
+    def _weights(self):
+        total = sum(np.asarray(b.weight, dtype=float) for b in self.branches)
+        return [np.asarray(b.weight, dtype=float) / total for b in self.branches]
+
+    def mean(self, component: str):
+        """Mean seconds of one component over the mixture. [s]"""
+        extra = self.answer_law[0] + (self.answer_law[1] * self.answer_law[2]).sum(axis=-1)  # E[N − 1]
+        out = 0.0
+        for w, b in zip(self._weights(), self.branches):
+            if component == "queue":
+                value = b.wait.mean
+            else:
+                value = b.once[component] + b.per_token[component] * extra
+            out = out + np.where(w > 0, w * value, 0.0)
+        return out
+
+    def token_time(self):
+        return sum(np.where(w > 0, w * b.token_time, 0.0) for w, b in zip(self._weights(), self.branches))
+
+    def _answer(self, b):
+        shift, probs, means = self.answer_law
+        tau = np.asarray(b.token_time, dtype=float)
+        with np.errstate(divide="ignore"):
+            rates = 1.0 / (means * tau[..., None])
+        return AnswerTime(shift * tau, probs, np.where(np.isfinite(rates), rates, 1.0))
+
+    def _mixture(self, first_token: bool):
+        out = []
+        for w, b in zip(self._weights(), self.branches):
+            fixed = b.first_token_fixed() if first_token else b.end_to_end_fixed()
+            out.append((w, fixed, b.wait, self._answer(b)))
+        return out
+
+    def quantile(self, q: float, first_token: bool):
+        """q-quantile of the time to first token or end to end. [s]"""
+        return mixture_quantile(self._mixture(first_token), q, first_token)
+
+    def attainment(self, ttft_slo, tpot_slo, e2e_slo):
+        """P(a request meets every target); a target of inf is no target. [-]"""
+        out = 0.0
+        for w, b in zip(self._weights(), self.branches):
+            ok_tpot = np.asarray(b.token_time) <= tpot_slo
+            g = joint_cdf(b.wait, self._answer(b), ttft_slo - b.first_token_fixed(),
+                          e2e_slo - b.end_to_end_fixed())
+            out = out + np.where(w > 0, w * np.where(ok_tpot, g, 0.0), 0.0)
+        return out
+
+    @property
+    def stable(self):
+        return functools.reduce(np.logical_and, (s.stable for s in self.sites))
+
+    @property
+    def fits(self):
+        return functools.reduce(np.logical_and, (np.asarray(s.fits) for s in self.sites))
+
+
+# --------------------------------------------------------------- paradigms
+class Context:
+    """What every paradigm of one evaluation shares: services, network, answer law."""
+
+    def __init__(self, a: ScenarioArrays):
+        check_kind(a)
+        self.arrays = a
+        self.kind = a.kind
+        self.services = {s: _service(a, s) for s in SITES}
+        self.net = _network(a)
+        n_mean = a.num("workload.output_tokens")
+        cv = a.num("workload.output_tokens_cv") if self.kind == "llm" else np.asarray(0.0)
+        self.answer_law = answer_length_law(n_mean, cv)
+        shift, probs, means = self.answer_law
+        self.extra_tokens = shift + (probs * means).sum(axis=-1)                     # E[N − 1]
+        second = shift ** 2 + 2 * shift * (probs * means).sum(-1) + (probs * 2 * means ** 2).sum(-1)
+        self.var_tokens = second - self.extra_tokens ** 2                           # Var(N)
+        self.rate_per_user = a.num("workload.rate_per_user_per_h") / 3600.0
+
+    def users(self):
+        return self.arrays.num("workload.users")
+
+    def hold(self, svc: Service, tpot=None):
+        """Mean and squared coefficient of variation of a slot's holding time."""
+        tpot = svc.tpot if tpot is None else tpot
+        mean = svc.prefill + self.extra_tokens * tpot
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scv = np.where(mean > 0, self.var_tokens * tpot ** 2 / mean ** 2, 0.0)
+        return mean, scv
+
+    def queue(self, lam, svc: Service, tpot=None) -> tuple:
+        hold, scv = self.hold(svc, tpot)
+        pw, decay = queueing._mgc_tail(lam, hold, svc.servers, scv)
+        return Wait.single(np.where(lam > 0, pw, 0.0), decay), hold
+
+    def load(self, site, lam, svc, hold, per_user, utilization=None) -> SiteLoad:
+        rho = lam * hold / svc.servers if utilization is None else utilization
+        return SiteLoad(site, lam, svc.servers, hold, rho, svc.fits, svc.required, svc.capacity, per_user)
+
+
+def _single_site(ctx: Context, name: str, users) -> Paths:
+    a = ctx.arrays
+    svc = ctx.services[name]
+    sites = a.num(f"{name}.sites")
+    per_user = ctx.rate_per_user / sites
+    lam = users * per_user
+    wait, hold = ctx.queue(lam, svc)
+    rtt = ctx.net.cloud_rtt if name == "cloud" else ctx.net.mec_rtt
+    branch = Branch(1.0, (ctx.net.access, FibreSegment("wan" if name == "cloud" else "metro", rtt),
+                          ComputeSite(name, svc.prefill, svc.tpot)), wait)
+    return Paths(name, [branch.compose()], [ctx.load(name, lam, svc, hold, per_user)], ctx.answer_law)
+
+
+def _on_device(ctx: Context, users) -> Paths:
+    svc = ctx.services["device"]
+    rate = ctx.rate_per_user + 0.0 * np.asarray(users)
+    hold, _ = ctx.hold(svc)
+    idle = Wait.single(np.zeros_like(hold), np.ones_like(hold))
+    branch = Branch(1.0, (ComputeSite("device", svc.prefill, svc.tpot),), idle)
+    return Paths("on_device", [branch.compose()],
+                 [ctx.load("device", rate, svc, hold, 0.0, utilization=rate * hold)], ctx.answer_law,
+                 ["one user per device: no network, no queue"])
+
+
+def _edge_cloud(ctx: Context, users) -> Paths:
+    codes, strategies = ctx.arrays.cat("edge_cloud.strategy")
+    if len(strategies) == 1:
+        return _STRATEGY[strategies[0]](ctx, users)
+    return _select(codes, [_STRATEGY[s](ctx, users) for s in strategies])
+
+
+def _routing(ctx: Context, users) -> Paths:
+    a, net = ctx.arrays, ctx.net
+    edge, cloud = ctx.services["mec"], ctx.services["cloud"]
+    p = a.num("edge_cloud.edge_fraction")
+    per_e, per_c = p * ctx.rate_per_user / a.num("mec.sites"), (1 - p) * ctx.rate_per_user / a.num("cloud.sites")
+    lam_e, lam_c = users * per_e, users * per_c
+    wait_e, hold_e = ctx.queue(lam_e, edge)
+    wait_c, hold_c = ctx.queue(lam_c, cloud)
+    branches = [Branch(p, (net.access, FibreSegment("metro", net.mec_rtt),
+                           ComputeSite("mec", edge.prefill, edge.tpot)), wait_e),
+                Branch(1 - p, (net.access, FibreSegment("wan", net.cloud_rtt),
+                               ComputeSite("cloud", cloud.prefill, cloud.tpot)), wait_c)]
+    share = f"{float(p):.0%}" if np.ndim(p) == 0 else "edge_cloud.edge_fraction"
+    notes = [f"routing: {share} of requests served by the MEC model"]
+    return Paths("edge_cloud", [b.compose() for b in branches],
+                 [ctx.load("mec", lam_e, edge, hold_e, per_e), ctx.load("cloud", lam_c, cloud, hold_c, per_c)],
+                 ctx.answer_law, notes)
+
+
+def _speculative(ctx: Context, users) -> Paths:
+    a, net = ctx.arrays, ctx.net
+    if ctx.kind == "diffusion":
+        raise ScenarioError(f"{a.scenario.source}: key 'edge_cloud.strategy': 'speculative' applies to "
+                            "LLM workloads only; use 'routing' or 'overflow' for diffusion")
+    edge, cloud = ctx.services["mec"], ctx.services["cloud"]
+    k, alpha = a.num("edge_cloud.draft_tokens"), a.num("edge_cloud.acceptance_rate")
+    tau = _tokens_per_verification(alpha, k)
+    draft, verify = k * edge.tpot / tau, cloud.tpot / tau
+    tpot = draft + verify + net.cloud_rtt / tau          # slot time per token at the cloud
+    per_c, per_e = ctx.rate_per_user / a.num("cloud.sites"), ctx.rate_per_user / a.num("mec.sites")
+    lam_c, lam_e = users * per_c, users * per_e
+    wait_c, hold_c = ctx.queue(lam_c, cloud, tpot)
+    branch = Branch(1.0, (net.access, FibreSegment("metro", net.mec_rtt),
+                          FibreSegment("wan", net.cloud_rtt, 1.0 / tau),
+                          ComputeSite("cloud", cloud.prefill, verify), ComputeSite("mec", 0.0, draft)), wait_c)
+    rho_e = lam_e * ctx.extra_tokens / tau * k * edge.tpot / edge.servers
+    hold_e = ctx.extra_tokens / tau * k * edge.tpot
+    notes = [f"speculative: {float(np.max(k)):.0f} draft tokens, acceptance {float(np.max(alpha))}, "
+             f"{float(np.max(tau)):.2f} tokens per verification; edge draft queueing not modelled"
+             if np.size(tau) == 1 else "speculative: edge draft queueing not modelled"]
+    return Paths("edge_cloud", [branch.compose()],
+                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e),
+                  ctx.load("cloud", lam_c, cloud, hold_c, per_c)], ctx.answer_law, notes)
+
+
+def _overflow(ctx: Context, users) -> Paths:
+    a, net = ctx.arrays, ctx.net
+    edge, cloud = ctx.services["mec"], ctx.services["cloud"]
+    n_mec, n_cloud = a.num("mec.sites"), a.num("cloud.sites")
+    per_e = ctx.rate_per_user / n_mec
+    lam_e = users * per_e
+    hold_e, _ = ctx.hold(edge)
+    hold_c, _ = ctx.hold(cloud)
+    inputs = np.broadcast_arrays(lam_e, hold_e, edge.servers, n_mec, n_cloud, hold_c, cloud.servers)
+    shape = inputs[0].shape
+    rows = np.stack([x.reshape(-1) for x in inputs], axis=-1)
+    uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+    solved = [_overflow_queue(*map(float, r)) for r in uniq]
+    k = max(1, max(len(s[1]) for s in solved))
+    w = np.zeros((len(solved), k))
+    d = np.ones((len(solved), k))
+    for i, (_, weights, decays, _) in enumerate(solved):
+        w[i, :len(weights)], d[i, :len(decays)] = weights, decays
+    inverse = inverse.reshape(-1)
+    blocked = np.array([s[0] for s in solved])[inverse].reshape(shape)
+    wait_c = Wait(w[inverse].reshape(shape + (k,)), d[inverse].reshape(shape + (k,)))
+    notes = list(dict.fromkeys(s[3] for s in solved))
+    per_c = blocked * ctx.rate_per_user / n_cloud
+    lam_c = users * per_c
+    idle = Wait.single(np.zeros(shape), np.ones(shape))
+    branches = [Branch(1 - blocked, (net.access, FibreSegment("metro", net.mec_rtt),
+                                     ComputeSite("mec", edge.prefill, edge.tpot)), idle),
+                Branch(blocked, (net.access, FibreSegment("metro", net.mec_rtt), FibreSegment("wan", net.cloud_rtt),
+                                 ComputeSite("cloud", cloud.prefill, cloud.tpot)), wait_c)]
+    rho_e = lam_e * (1 - blocked) * hold_e / edge.servers
+    return Paths("edge_cloud", [b.compose() for b in branches],
+                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e),
+                  ctx.load("cloud", lam_c, cloud, hold_c, per_c)], ctx.answer_law, notes)
+
+
+@functools.lru_cache(maxsize=4096)
+def _overflow_queue(lam_e, hold_e, c_e, n_sites, cloud_sites, hold_c, c_c):
+    """(blocked share, wait weights, wait decays, note) of the cloud fed by MEC overflow.
 
     Each MEC site's overflow is a renewal process with an exactly known
-    interval law, reduced to 3 exponential terms; the ``mec.sites`` streams
-    are split at random over ``cloud.sites`` (ASSUMPTION: a global load
-    balancer) and merged into a MAP that feeds the cloud's slots
-    (:mod:`genai_edge.overflow`). Very large merges drop to 2 terms, then to
-    a Poisson stream, and say so in the note.
+    interval law, reduced to 3 exponential terms; the sites' streams are
+    split at random over the cloud sites (ASSUMPTION: a global load
+    balancer) and merged into a MAP that feeds the cloud's slots. Very large
+    merges drop to 2 terms, then to a Poisson stream, and say so.
     """
-    n = scn.mec.sites
-    lam_e = scn.arrival_rate / n
-    blocked = float(queueing.erlang_b(lam_e * edge_svc.hold, edge_svc.servers))
-    lam_c = blocked * scn.arrival_rate / scn.cloud.sites
-    note = f"overflow: {blocked:.2%} of requests overflow to the cloud (Erlang B)"
-    poisson = _queue(lam_c, cloud_svc)
-    if blocked * n * lam_e * cloud_svc.hold < 1e-12 or poisson.utilization >= 1:
-        return blocked, poisson, note     # no overflow to speak of, or no steady state
-    interval = overflow.overflow_interval(lam_e, 1.0 / edge_svc.hold, edge_svc.servers)
-    max_phases = int((_OVERFLOW_WORK_LIMIT / cloud_svc.servers) ** (1 / 3))
+    n, c_e, c_c = int(n_sites), int(c_e), int(c_c)
+    blocked = float(queueing.erlang_b(lam_e * hold_e, c_e))
+    lam_c = blocked * lam_e * n / cloud_sites
+    note = (f"overflow: {blocked:.2%} of requests overflow to the cloud (Erlang B)"
+            if lam_e > 0 else "overflow: no load")
+    poisson = queueing.mmc_wait(lam_c, 1.0 / hold_c, c_c)
+
+    def terms(wait):
+        if not np.isfinite(wait.mean):
+            return np.array([1.0]), np.array([0.0])
+        return np.asarray(wait.weights, dtype=float), np.asarray(wait.decays, dtype=float)
+
+    if blocked * n * lam_e * hold_c < 1e-12 or poisson.utilization >= 1:
+        return (blocked, *terms(poisson), note)
+    interval = overflow.overflow_interval(lam_e, 1.0 / hold_e, c_e)
+    max_phases = int((_OVERFLOW_WORK_LIMIT / c_c) ** (1 / 3))
     for order in (3, 2):
         if math.comb(n + order - 1, order - 1) > _OVERFLOW_MAX_COMPOSITIONS:
             continue
-        arrivals = overflow.superpose(interval.reduced(order), n, share=1.0 / scn.cloud.sites,
-                                      max_phases=max_phases)
+        arrivals = overflow.superpose(interval.reduced(order), n, share=1.0 / cloud_sites, max_phases=max_phases)
         if arrivals is not None:
-            wait = overflow.map_queue_wait(arrivals, 1.0 / cloud_svc.hold, cloud_svc.servers)
-            return blocked, wait, (f"{note}; the merged overflow of {n} MEC site{'s' * (n > 1)} "
-                                   f"queues at the cloud as a MAP ({order}-term intervals)")
-    return blocked, poisson, (
-        f"{note}; too many MEC sites x cloud slots for the MAP queue: the cloud takes the overflow "
-        "as Poisson, which UNDERESTIMATES its wait")
+            wait = overflow.map_queue_wait(arrivals, 1.0 / hold_c, c_c)
+            return (blocked, *terms(wait), f"{note}; the merged overflow of {n} MEC site{'s' * (n > 1)} "
+                                           f"queues at the cloud as a MAP ({order}-term intervals)")
+    return (blocked, *terms(poisson), f"{note}; too many MEC sites x cloud slots for the MAP queue: the cloud "
+                                      "takes the overflow as Poisson, which UNDERESTIMATES its wait")
 
 
-def _status(site_name, site, svc, lam, rho) -> SiteStatus:
-    a = svc.status_args
-    return SiteStatus(site=site_name, model=a["model"], hardware=site.hardware,
-                      arrival_rate=lam, servers=svc.servers, service_time=svc.hold,
-                      utilization=rho, stable=bool(rho < 1), fits_in_memory=bool(a["required"] <= a["capacity"]),
-                      memory_required_gb=a["required"] / u.GB, memory_capacity_gb=a["capacity"] / u.GB)
+_STRATEGY = {"routing": _routing, "overflow": _overflow, "speculative": _speculative}
+BUILDERS = {"cloud": lambda ctx, n: _single_site(ctx, "cloud", n),
+            "mec": lambda ctx, n: _single_site(ctx, "mec", n),
+            "edge_cloud": _edge_cloud, "on_device": _on_device}
 
 
-def _network(scn: Scenario, distance_km: float, hops: int):
-    """Access time (uplink + latency both ways), transport RTT, per-token pacing, response time."""
-    wl, net = scn.workload, scn.network
-    acc = network.access_network(net.access)
-    access = (network.uplink_time(wl.prompt_tokens, acc.uplink_rate, payload_bytes=wl.payload_bytes)
-              + 2 * acc.one_way_latency)
-    transport = network.round_trip_time(distance_km * u.km, net.route_factor, hops, net.per_hop_delay_s)
-    pacing = network.token_stream_interval(acc.downlink_rate)
-    response = network.serialization_delay(wl.response_bytes * 8, acc.downlink_rate)
-    return access, transport, pacing, response
+def _select(codes, options: list) -> Paths:
+    """Per point, the strategy's paths: branches padded to the same count, weights 0 elsewhere."""
+    n_branches = max(len(p.branches) for p in options)
+    branches = []
+    for i in range(n_branches):
+        chosen = None
+        for k, p in enumerate(options):
+            if i >= len(p.branches):
+                continue
+            b = p.branches[i]
+            b = dataclasses.replace(b, weight=np.where(codes == k, b.weight, 0.0))
+            chosen = b if chosen is None else _merge(codes == k, b, chosen)
+        branches.append(chosen)
+    sites = []
+    for j, name in enumerate(("mec", "cloud")):
+        s = options[0].sites[j]
+        fields_ = {f.name: getattr(s, f.name) for f in dataclasses.fields(SiteLoad) if f.name != "site"}
+        for k, p in enumerate(options[1:], start=1):
+            other = p.sites[j]
+            fields_ = {key: np.where(codes == k, getattr(other, key), val) for key, val in fields_.items()}
+        sites.append(SiteLoad(name, **fields_))
+    notes = [n for p in options for n in p.notes]
+    return Paths("edge_cloud", branches, sites, options[0].answer_law, notes)
 
 
-def _branch(scn, weight, access, transport, svc, wait, pacing, response,
-            token_network=0.0) -> _Branch:
-    """One path; ``token_network`` is network time per output token already inside svc.tpot."""
-    n = scn.workload.output_tokens
-    streaming = (n - 1) * (max(0.0, pacing - svc.tpot) + token_network) + response
-    parts = dict(access=access, transport=transport, queue=0.0, prefill=svc.prefill,
-                 decode=(n - 1) * (svc.tpot - token_network), streaming=streaming)
-    return _Branch(weight, parts, wait, svc.tpot)
+def _merge(mask, b, other):
+    """Composed path ``b`` where mask, ``other`` elsewhere (waits padded to the same terms)."""
+    def pick(x, y):
+        return np.where(mask, x, y)
+    kb, ko = b.wait.weights.shape[-1], other.wait.weights.shape[-1]
+    k = max(kb, ko)
+
+    def pad(w, value):
+        extra = k - w.shape[-1]
+        return np.concatenate([w, np.full(w.shape[:-1] + (extra,), value)], axis=-1) if extra else w
+    wait = Wait(np.where(mask[..., None], pad(b.wait.weights, 0.0), pad(other.wait.weights, 0.0)),
+                np.where(mask[..., None], pad(b.wait.decays, 1.0), pad(other.wait.decays, 1.0)))
+    return dataclasses.replace(
+        b, weight=pick(b.weight, other.weight), once={c: pick(b.once[c], other.once[c]) for c in b.once},
+        per_token={c: pick(b.per_token[c], other.per_token[c]) for c in b.per_token},
+        token_time=pick(b.token_time, other.token_time), wait=wait)
 
 
-def _mixture_survival(branches, key_parts, t):
-    """P(Σ parts + W > t) over a mixture of branches, vectorized over t."""
-    t = np.asarray(t, dtype=float)
-    total = sum(b.weight for b in branches)
-    return sum(b.weight * b.wait.sf(t - sum(b.parts[k] for k in key_parts)) for b in branches) / total
+def paradigm_paths(ctx: Context, users=None) -> dict:
+    """Paths of every paradigm at ``users`` (default: the scenario's). [-]"""
+    users = ctx.users() if users is None else users
+    return {p: BUILDERS[p](ctx, users) for p in PARADIGMS}
 
 
-def _mixture_quantile(branches, key_parts, q=0.99) -> float:
-    """q-quantile of Σ parts + W over a mixture of branches (bisection on the survival)."""
-    def sf(t):
-        return float(_mixture_survival(branches, key_parts, t))
-
-    lo = 0.0
-    hi = max(sum(b.parts[k] for k in key_parts) for b in branches) + 1.0
-    while sf(hi) > 1 - q:  # an unstable branch heavier than 1 − q never drops below
-        hi *= 2
-        if hi > 1e12:
-            return np.inf
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if sf(mid) > 1 - q else (lo, mid)
-        if hi - lo <= 1e-12 * max(hi, 1e-9):
-            break
-    return hi
+# -------------------------------------------------------- one-point results
+@dataclass(frozen=True)
+class SiteStatus:
+    """Load and memory of one site in a paradigm."""
+    site: str                    # 'cloud', 'mec' or 'device'
+    model: str
+    hardware: str
+    arrival_rate: float          # requests per second at one site [s^-1]
+    servers: int                 # replicas × batch slots [-]
+    service_time: float          # mean slot holding time per request [s]
+    utilization: float           # λ·hold/c [-]
+    stable: bool                 # utilization < 1
+    fits_in_memory: bool
+    memory_required_gb: float    # per replica [GB]
+    memory_capacity_gb: float    # per replica [GB]
 
 
-def _result(paradigm, branches, sites, notes="") -> ParadigmResult:
-    live = [b for b in branches if b.weight > 0]
-    total_w = sum(b.weight for b in live)
-    breakdown = {}
-    for k in COMPONENTS:
-        if k == "queue":
-            breakdown[k] = sum(b.weight * b.wait.mean for b in live) / total_w
-        else:
-            breakdown[k] = sum(b.weight * b.parts[k] for b in live) / total_w
-    ttft = sum(breakdown[k] for k in TTFT_COMPONENTS)
-    e2e = sum(breakdown.values())
-    tpot = sum(b.weight * b.tpot for b in live) / total_w
-    return ParadigmResult(
-        paradigm=paradigm, ttft_s=float(ttft), ttft_p99_s=_mixture_quantile(live, TTFT_COMPONENTS),
-        tpot_s=float(tpot), e2e_s=float(e2e),
-        e2e_p99_s=_mixture_quantile(live, [k for k in COMPONENTS if k != "queue"]),
-        breakdown={k: float(v) for k, v in breakdown.items()}, sites=sites, notes=notes,
-        branches=tuple(live))
+@dataclass(frozen=True)
+class ParadigmResult:
+    """One paradigm at one scenario: every registry metric, the breakdown, sites and notes.
 
+    Metrics are attributes too (``result.ttft_s``); times in seconds.
+    """
+    paradigm: str
+    metrics: dict                 # registry metric name → value
+    breakdown: dict               # component → mean seconds; sums to e2e_s
+    sites: list = field(default_factory=list)
+    notes: str = ""
+    paths: Paths | None = field(default=None, repr=False, compare=False)
 
-# ---------------------------------------------------------------- paradigms
-def _single_site(scn, name, kind) -> ParadigmResult:
-    """Every request served at one kind of site (``cloud`` or ``mec``)."""
-    site = getattr(scn, name)
-    distance_km = getattr(scn.network, f"{name}_distance_km")
-    hops = getattr(scn.network, f"{name}_hops")
-    svc = _service(scn, site, kind)
-    lam = scn.arrival_rate / site.sites
-    wait = _queue(lam, svc)
-    access, transport, pacing, response = _network(scn, distance_km, hops)
-    return _result(name, [_branch(scn, 1.0, access, transport, svc, wait, pacing, response)],
-                   [_status(name, site, svc, lam, wait.utilization)])
+    def __getattr__(self, name):
+        metrics = self.__dict__.get("metrics", {})
+        if name in metrics:
+            return metrics[name]
+        raise AttributeError(name)
 
+    def to_dict(self) -> dict:
+        d = {"paradigm": self.paradigm, **self.metrics, "breakdown": self.breakdown,
+             "sites": [dataclasses.asdict(s) for s in self.sites], "notes": self.notes}
+        return d
 
-def _on_device(scn, kind) -> ParadigmResult:
-    svc = _service(scn, scn.device, kind)
-    branch = _branch(scn, 1.0, 0.0, 0.0, svc, _queue(0.0, svc), 0.0, 0.0)
-    rate = scn.workload.rate_per_user_per_h / 3600.0
-    rho = rate * svc.hold
-    return _result("on_device", [branch], [_status("device", scn.device, svc, rate, rho)],
-                   notes="one user per device: no network, no queue")
+    def survival(self, t, which: str = "ttft"):
+        """P(latency > t) of the paradigm's mixture, for ``which`` = 'ttft' or 'e2e'.
 
-
-def _edge_cloud(scn, kind) -> ParadigmResult:
-    ec, net, lam = scn.edge_cloud, scn.network, scn.arrival_rate
-    edge_svc = _service(scn, scn.mec, kind)
-    cloud_svc = _service(scn, scn.cloud, kind)
-    e_acc, e_tr, pace, resp = _network(scn, net.mec_distance_km, net.mec_hops)
-    _, c_tr, _, _ = _network(scn, net.cloud_distance_km, net.cloud_hops)
-
-    if ec.strategy == "routing":
-        p = ec.edge_fraction
-        lam_e, lam_c = p * lam / scn.mec.sites, (1 - p) * lam / scn.cloud.sites
-        wait_e, wait_c = _queue(lam_e, edge_svc), _queue(lam_c, cloud_svc)
-        rho_e = wait_e.utilization
-        branches = [_branch(scn, p, e_acc, e_tr, edge_svc, wait_e, pace, resp),
-                    _branch(scn, 1 - p, e_acc, c_tr, cloud_svc, wait_c, pace, resp)]
-        notes = f"routing: {p:.0%} of requests served by the MEC model"
-    elif ec.strategy == "overflow":
-        lam_e = lam / scn.mec.sites
-        blocked, wait_c, notes = _overflow_queue(scn, edge_svc, cloud_svc)
-        rho_e = lam_e * (1 - blocked) * edge_svc.hold / edge_svc.servers
-        lam_c = blocked * lam / scn.cloud.sites
-        branches = [_branch(scn, 1 - blocked, e_acc, e_tr, edge_svc, _queue(0.0, edge_svc), pace, resp),
-                    _branch(scn, blocked, e_acc, e_tr + c_tr, cloud_svc, wait_c, pace, resp)]
-    else:  # speculative
-        if kind == "diffusion":
-            raise ScenarioError(f"{scn.source}: key 'edge_cloud.strategy': 'speculative' applies to "
-                                "LLM workloads only; use 'routing' or 'overflow' for diffusion")
-        tau = speculative_tokens_per_verification(ec.acceptance_rate, ec.draft_tokens)
-        iteration_compute = ec.draft_tokens * edge_svc.tpot + cloud_svc.tpot
-        tpot = (iteration_compute + c_tr) / tau
-        n = scn.workload.output_tokens
-        hold = cloud_svc.prefill + (n - 1) * tpot
-        cloud_svc = dataclasses.replace(cloud_svc, tpot=tpot, hold=hold)
-        lam_c, lam_e = lam / scn.cloud.sites, lam / scn.mec.sites
-        wait_c = _queue(lam_c, cloud_svc)
-        rho_e = lam_e * (n - 1) / tau * ec.draft_tokens * edge_svc.tpot / edge_svc.servers
-        branches = [_branch(scn, 1.0, e_acc, e_tr + c_tr, cloud_svc, wait_c, pace, resp,
-                            token_network=c_tr / tau)]
-        notes = (f"speculative: {ec.draft_tokens} draft tokens, acceptance {ec.acceptance_rate}, "
-                 f"{tau:.2f} tokens per verification; edge draft queueing not modelled")
-    sites = [_status("mec", scn.mec, edge_svc, lam_e, rho_e),
-             _status("cloud", scn.cloud, cloud_svc, lam_c, wait_c.utilization)]
-    return _result("edge_cloud", branches, sites, notes)
+        Parameters
+        ----------
+        t : array_like
+            Latency thresholds. [s]
+        """
+        t = np.asarray(t, dtype=float)
+        out = 0.0
+        for w, fixed, wait, answer in self.paths._mixture(which == "ttft"):
+            if which == "ttft":
+                p = 1.0 - joint_cdf(wait, answer, t - fixed, np.inf)
+            else:
+                p = 1.0 - joint_cdf(wait, answer, np.inf, t - fixed)
+            out = out + w * p
+        return out
 
 
 def _check_fits(scn: Scenario, results: dict) -> None:
@@ -387,20 +603,8 @@ def _check_fits(scn: Scenario, results: dict) -> None:
                     "or a smaller batch.")
 
 
-def _check_models(scn: Scenario) -> str:
-    kind = scn.workload.kind
-    lookup = catalog.diffusion_model if kind == "diffusion" else catalog.model
-    for name in ("cloud", "mec", "device"):
-        try:
-            lookup(getattr(scn, name).model)
-        except KeyError as exc:
-            raise ScenarioError(f"{scn.source}: key '{name}.model' (workload.kind {kind!r}): "
-                                f"{exc.args[0]}") from None
-    return kind
-
-
 def evaluate(scenario: Scenario, check_memory: bool = True) -> dict:
-    """All four paradigms for a scenario.
+    """All four paradigms for one scenario (the one-point case of :func:`genai_edge.sweep.sweep`).
 
     Returns
     -------
@@ -413,15 +617,26 @@ def evaluate(scenario: Scenario, check_memory: bool = True) -> dict:
         A model that does not fit its site (with the shortfall in GB) when
         ``check_memory``, or a model id of the wrong kind.
     """
-    kind = _check_models(scenario)
-    results = {"cloud": _single_site(scenario, "cloud", kind), "mec": _single_site(scenario, "mec", kind),
-               "edge_cloud": _edge_cloud(scenario, kind), "on_device": _on_device(scenario, kind)}
+    from . import metrics as metrics_mod
+    ctx = Context(ScenarioArrays(scenario))
+    paths = paradigm_paths(ctx)
+    values = metrics_mod.compute_all(ctx, paths)
+    results = {}
+    for p in PARADIGMS:
+        sites = []
+        for s in paths[p].sites:
+            site = getattr(scenario, s.site)
+            sites.append(SiteStatus(
+                site=s.site, model=site.model, hardware=site.hardware, arrival_rate=float(s.arrival_rate),
+                servers=int(s.servers), service_time=float(s.hold), utilization=float(s.utilization),
+                stable=bool(s.stable), fits_in_memory=bool(s.fits),
+                memory_required_gb=float(s.required) / u.GB, memory_capacity_gb=float(s.capacity) / u.GB))
+        metrics = {m: float(values[p][m]) for m in metrics_mod.names()}
+        breakdown = {c: float(paths[p].mean(c)) for c in COMPONENTS}
+        results[p] = ParadigmResult(p, metrics, breakdown, sites, "; ".join(paths[p].notes), paths[p])
     if check_memory:
         _check_fits(scenario, results)
     return results
-
-
-METRICS = {"ttft_s": "s", "ttft_p99_s": "s", "tpot_s": "s", "e2e_s": "s", "e2e_p99_s": "s"}
 
 
 def compare(scenario, overrides: dict | None = None, **kw_overrides):
@@ -439,50 +654,29 @@ def compare(scenario, overrides: dict | None = None, **kw_overrides):
     Returns
     -------
     pandas.DataFrame
-        Columns ``paradigm, metric, value, unit``: latency metrics, the
-        breakdown (``breakdown_<component>_s``), and per site
-        ``<site>_utilization`` and ``<site>_stable``.
+        Columns ``paradigm, metric, value, unit``: every metric of the
+        registry (:mod:`genai_edge.metrics`) that applies to the paradigm,
+        and per site ``<site>_stable``.
     """
     import pandas as pd
 
-    from . import scenario as scenario_mod
-
-    merged = dict(overrides or {})
-    merged.update({k.replace("__", "."): v for k, v in kw_overrides.items()})
-    scn = scenario if isinstance(scenario, Scenario) else scenario_mod.load(scenario)
-    if merged:
-        scn = scn.replace(**merged)
+    from . import metrics as metrics_mod
+    scn = resolve(scenario, overrides, **kw_overrides)
     rows = []
     for name, res in evaluate(scn).items():
-        for metric, unit in METRICS.items():
-            rows.append((name, metric, getattr(res, metric), unit))
-        for comp, value in res.breakdown.items():
-            rows.append((name, f"breakdown_{comp}_s", value, "s"))
+        for m in metrics_mod.registry():
+            value = res.metrics[m.name]
+            if not (isinstance(value, float) and math.isnan(value)):
+                rows.append((name, m.name, value, m.unit))
         for s in res.sites:
-            rows.append((name, f"{s.site}_utilization", s.utilization, "-"))
             rows.append((name, f"{s.site}_stable", float(s.stable), "bool"))
     return pd.DataFrame(rows, columns=["paradigm", "metric", "value", "unit"])
 
 
-def sweep(scenario: Scenario, key: str, values) -> "pandas.DataFrame":
-    """:func:`compare` over values of one scenario key, as one tidy frame.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Base scenario.
-    key : str
-        Dotted key, e.g. ``'network.cloud_distance_km'`` or ``'workload.users'``.
-    values : iterable
-        Values of the key, in its file unit.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``compare`` rows with an extra column named ``key``. Sites that
-        become unstable give ``inf``; a model that stops fitting raises.
-    """
-    import pandas as pd
-
-    frames = [compare(scenario.replace(**{key: value})).assign(**{key: value}) for value in values]
-    return pd.concat(frames, ignore_index=True)
+def resolve(scenario, overrides: dict | None = None, **kw_overrides) -> Scenario:
+    """A Scenario from a Scenario, a built-in name or a YAML path, with dotted-key overrides."""
+    from . import scenario as scenario_mod
+    merged = dict(overrides or {})
+    merged.update({k.replace("__", "."): v for k, v in kw_overrides.items()})
+    scn = scenario if isinstance(scenario, Scenario) else scenario_mod.load(scenario)
+    return scn.replace(**merged) if merged else scn

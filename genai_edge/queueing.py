@@ -92,6 +92,7 @@ __all__ = [
     "md1_response_quantile",
     "kingman_mean_wait",
     "allen_cunneen_mean_wait",
+    "mgc_wait",
     "gg_wait_quantile",
     "batch_service_rate",
     "QueueWait",
@@ -449,7 +450,9 @@ def erlang_c(offered_load, servers):
     -----
     Computed from the Erlang B value :math:`B = B(A, c)` (see
     :func:`erlang_b`), which keeps it finite and accurate for thousands of
-    servers:
+    servers; the cost is bounded for any :math:`c` (the recursion up to 64
+    servers, the Poisson pmf/cdf ratio :math:`B = P(N{=}c)/P(N{\le}c)`,
+    :math:`N \sim \mathrm{Poisson}(A)`, above):
 
     .. math::
 
@@ -476,11 +479,40 @@ def erlang_c(offered_load, servers):
     return _out(_erlang_c(a, c))
 
 
+#: Erlang C uses the Erlang B recursion up to this many servers and the
+#: incomplete-gamma form above, so its cost is bounded for any ``servers``.
+_RECURSION_MAX_SERVERS = 64
+
+
+def _erlang_b_stable(a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Erlang B for a < c with bounded work: recursion to 64 servers, Poisson pmf/cdf above.
+
+    B(A, c) = P(N = c)/P(N <= c) for N ~ Poisson(A) [1]_; for A < c the
+    cdf is at least about 1/2, so neither term underflows harmfully.
+
+    References
+    ----------
+    .. [1] D. L. Jagerman, "Some properties of the Erlang loss function,"
+       Bell Syst. Tech. J. 53(3), 1974. doi:10.1002/j.1538-7305.1974.tb02756.x
+    """
+    small = c <= _RECURSION_MAX_SERVERS
+    b = _erlang_b(np.where(small, a, 0.0), np.where(small, c, 0.0))
+    if np.all(small):
+        return b
+    from scipy import special  # lazy: keeps `import genai_edge` light
+
+    big_a, big_c = np.where(small, 1.0, a), np.where(small, 1.0, c)
+    with np.errstate(divide="ignore", under="ignore"):
+        log_pmf = special.xlogy(big_c, big_a) - big_a - special.gammaln(big_c + 1.0)
+        big = np.exp(log_pmf - np.log(special.pdtr(big_c, big_a)))
+    return np.where(small, b, big)
+
+
 def _erlang_c(a: np.ndarray, c: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         rho = a / c
     stable = rho < 1
-    b = _erlang_b(np.where(stable, a, 0.0), c)
+    b = _erlang_b_stable(np.where(stable, a, 0.0), c)
     with np.errstate(all="ignore"):
         pw = b / (1.0 - rho * (1.0 - b))
     return np.where(stable, pw, 1.0)
@@ -1405,6 +1437,74 @@ def allen_cunneen_mean_wait(arrival_rate, mean_service, servers, scv_arrival, sc
     with np.errstate(all="ignore"):
         w = np.where(stable, pw / theta * (0.5 * ca2 + 0.5 * cs2), np.inf)
     return _out(w)
+
+
+def mgc_wait(arrival_rate, mean_service, servers, scv_service) -> QueueWait:
+    r"""Wait distribution of the M/G/c queue: Erlang C probability, Allen-Cunneen mean, exponential tail.
+
+    An **approximation** (exact for exponential service, :math:`c_s^2 = 1`).
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Poisson arrival rate :math:`\lambda`, >= 0. [s^-1]
+    mean_service : float
+        Mean service time of one server :math:`E[S]`, > 0. [s]
+    servers : int
+        Number of servers :math:`c`, whole number >= 1. [-]
+    scv_service : float
+        Squared coefficient of variation of the service time, >= 0. [-]
+
+    Returns
+    -------
+    QueueWait
+        One exponential term :math:`P(W > t) = C\,e^{-\theta t}` with
+        :math:`C = C(\lambda E[S], c)` and
+        :math:`\theta = 2(c/E[S] - \lambda)/(1 + c_s^2)`; mean ``inf``
+        when :math:`\rho \ge 1`.
+
+    Notes
+    -----
+    The probability of waiting is taken from M/M/c and the mean from the
+    Allen-Cunneen two-moment formula (:func:`allen_cunneen_mean_wait`, with
+    Poisson arrivals :math:`c_a^2 = 1`); the conditional wait is exponential
+    with that mean, the heavy-traffic form of the tail [1]_ [2]_.
+
+    References
+    ----------
+    .. [1] W. Whitt, "Approximations for the GI/G/m queue," *Prod. Oper.
+       Manag.*, vol. 2, no. 2, pp. 114-161, 1993,
+       doi:10.1111/j.1937-5956.1993.tb00094.x.
+    .. [2] J. Abate, G. L. Choudhury and W. Whitt, "Exponential
+       approximations for tail probabilities in queues, I: Waiting times,"
+       *Oper. Res.*, vol. 43, no. 5, pp. 885-901, 1995,
+       doi:10.1287/opre.43.5.885.
+    """
+    lam = v.scalar(arrival_rate, v.nonnegative, "arrival_rate", allow_inf=False)
+    es = v.scalar(mean_service, v.positive, "mean_service", allow_inf=False)
+    c = v.scalar(servers, v.integer, "servers", minimum=1)
+    cs2 = v.scalar(scv_service, v.nonnegative, "scv_service", allow_inf=False)
+    pw, theta = (float(x) for x in _mgc_tail(np.asarray(lam), np.asarray(es), np.asarray(c),
+                                            np.asarray(cs2)))
+    rho = lam * es / c
+    if lam == 0:
+        return QueueWait(0.0, 0.0, 0.0, 0.0, np.zeros(0), np.zeros(0))
+    if theta == 0:
+        return QueueWait(lam, rho, 1.0, np.inf, np.zeros(0), np.zeros(0))
+    return QueueWait(lam, rho, pw, pw / theta, np.array([pw]), np.array([theta]))
+
+
+def _mgc_tail(lam, es, c, cs2):
+    """Unchecked array kernel of :func:`mgc_wait`: (P(wait), decay rate); decay 0 when unstable.
+
+    Arrays broadcast; ``lam`` [s^-1], ``es`` [s], ``c`` [-], ``cs2`` [-].
+    """
+    with np.errstate(all="ignore"):
+        a = lam * es
+        theta = (c / es - lam) * 2.0 / (1.0 + cs2)
+        stable = (a < c) & (theta > 0)
+    pw = np.where(stable, _erlang_c(np.where(stable, a, 0.0), c), 1.0)
+    return pw, np.where(stable, theta, 0.0)
 
 
 def gg_wait_quantile(prob_wait, mean_wait, q):

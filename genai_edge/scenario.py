@@ -54,8 +54,26 @@ class Workload:
                                     source="ASSUMPTION: one request every 10 minutes")
     diffusion_steps: int = _f(25, "-", "Denoising steps (diffusion only).", low=1, integer=True,
                               source="Stable Diffusion default sampler steps (ASSUMPTION: 25)")
-    latency_slo_s: float = _f(2.0, "s", "Target time to first token (or to the image).", low=0,
-                              source="MLPerf Inference server TTFT p99 2 s for Llama 2 70B (FACTS.md)")
+    output_tokens_cv: float = _f(
+        0.77, "-", "Spread of the answer length: standard deviation / mean of the output tokens "
+        "(0 = every answer has exactly output_tokens).", low=0, high=10,
+        source="Azure LLM inference trace 2023, conversation (Patel et al., Splitwise, ISCA 2024, "
+               "arXiv:2311.18677): output tokens mean 211, std 163 over 19,366 requests, computed "
+               "from AzurePublicDataset data/AzureLLMInferenceTrace_conv.csv")
+    ttft_slo_s: float = _f(2.0, "s", "Target time to first token, met by a request or not (0 = no target).",
+                           low=0, source="MLPerf Inference Llama 2 70B server p99 TTFT 2 s (mlcommons/inference "
+                                         "loadgen/mlperf.conf); interactive: 0.45 s")
+    tpot_slo_s: float = _f(0.2, "s", "Target time per output token after the first (0 = no target).", low=0,
+                           source="MLPerf Inference Llama 2 70B server p99 TPOT 200 ms (mlperf.conf); "
+                                  "interactive: 40 ms")
+    e2e_slo_s: float = _f(0.0, "s", "Target end-to-end time of a request, e.g. for an image (0 = no target).",
+                          low=0, source="MLPerf Inference SDXL server p99 latency 20 s (mlperf.conf); "
+                                        "LLM benchmarks set none")
+    slo_attainment_target: float = _f(
+        0.99, "-", "Share of requests that must meet every latency target; goodput is the most users "
+        "served at this attainment.", low=0.5, high=0.999999,
+        source="MLPerf Inference latency bounds are 99th percentiles (mlperf.conf: "
+               "target_latency_percentile = 99); goodput as in DistServe (Zhong et al., OSDI 2024)")
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,9 @@ class Site:
     runtime: str = _f("default", "-", "Inference runtime id (catalog).")
     batch: int = _f(8, "-", "Sequences decoded together per replica (continuous batching slots).",
                     low=1, integer=True)
+    compute_scale: float = _f(1.0, "-", "Multiplier on the calibrated compute times (prefill, per-token "
+                              "decode); give it a distribution in a sweep for calibration uncertainty.",
+                              low=0.01, high=100, source="ASSUMPTION: 1, the calibrated roofline")
 
 
 @dataclass(frozen=True)
@@ -226,6 +247,13 @@ def _coerce(where: str, f: dataclasses.Field, raw):
     return value
 
 
+#: Keys that were renamed, with what to write instead.
+_RENAMED = {
+    "workload.latency_slo_s": "use 'workload.ttft_slo_s' for the time-to-first-token target "
+                              "(and 'workload.tpot_slo_s', 'workload.e2e_slo_s' for the others)",
+}
+
+
 def _section(source: str, name: str, cls, base, data) -> object:
     if data is None:
         return base
@@ -234,6 +262,8 @@ def _section(source: str, name: str, cls, base, data) -> object:
     fields_ = {f.name: f for f in dataclasses.fields(cls)}
     values = {}
     for key, raw in data.items():
+        if f"{name}.{key}" in _RENAMED:
+            raise ScenarioError(f"{source}: key '{name}.{key}' is no longer read: {_RENAMED[f'{name}.{key}']}")
         if key not in fields_:
             raise ScenarioError(f"{source}: unknown key '{name}.{key}'.{_suggest(str(key), fields_)} "
                                 f"Allowed keys in '{name}': {', '.join(fields_)}")

@@ -1,0 +1,175 @@
+"""The metric registry: every number a comparison reports, defined once.
+
+Each :class:`Metric` has a name (the column in tables and the key in JSON),
+an SI unit, a label, a direction (is lower or higher better), a family, how
+to show it, and how to compute it from a paradigm's paths. ``compare``, the
+sweep's table, ``genai-edge compare`` (text and JSON), the report index and
+the notebooks all read this registry; :func:`register` adds a metric to all
+of them.
+
+References
+----------
+.. [1] Y. Zhong et al., "DistServe: disaggregating prefill and decoding for
+   goodput-optimized large language model serving," OSDI 2024.
+   arXiv:2401.09670 (goodput: the most load served within the SLOs)
+.. [2] MLCommons, MLPerf Inference rules and ``loadgen/mlperf.conf``
+   (99th-percentile TTFT and TPOT bounds).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .paths import COMPONENTS
+
+__all__ = ["Metric", "registry", "register", "unregister", "get", "names", "headline", "compute_all",
+           "goodput_users"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One reported quantity and how to compute and show it."""
+    name: str
+    label: str
+    unit: str                    # SI unit of the value ('s', '-', 'users')
+    family: str                  # 'latency', 'slo', 'breakdown', 'load', ...
+    direction: str               # 'lower' or 'higher' is better
+    compute: Callable            # (paths, ctx) -> array over points
+    display_unit: str = ""       # unit shown in tables (default: unit)
+    scale: float = 1.0           # shown = value × scale
+    digits: int | None = None    # fixed decimals; None: about 3 significant digits
+    headline: bool = False       # shown in the CLI table and the report index
+    doc: str = ""
+
+    def __post_init__(self):
+        if self.direction not in ("lower", "higher"):
+            raise ValueError(f"Metric {self.name!r}: direction must be 'lower' or 'higher', got {self.direction!r}")
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher"
+
+    @property
+    def shown_unit(self) -> str:
+        return self.display_unit or self.unit
+
+
+def _target(ctx, key):
+    """A latency target in seconds; 0 in the scenario means no target (inf)."""
+    t = ctx.arrays.num(f"workload.{key}")
+    return np.where(t > 0, t, np.inf)
+
+
+def _attainment(paths, ctx):
+    return paths.attainment(_target(ctx, "ttft_slo_s"), _target(ctx, "tpot_slo_s"), _target(ctx, "e2e_slo_s"))
+
+
+def goodput_users(ctx, paradigm: str, iterations: int = 26):
+    """Most active users at which a paradigm's SLO attainment stays >= the scenario's target.
+
+    Log-space bisection between 1 user and the load at which the paradigm's
+    most loaded site saturates (beyond it every path through a saturated
+    site misses its targets), vectorized over points; relative precision
+    about 2e-6. inf when load does not matter (on the device) and the
+    targets are met; 0 when one user already misses them. [users]
+    """
+    from .paradigms import BUILDERS
+    level = ctx.arrays.num("workload.slo_attainment_target")
+
+    def attainment(users):
+        return _attainment(BUILDERS[paradigm](ctx, users), ctx)
+
+    one = BUILDERS[paradigm](ctx, np.asarray(1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        saturation = [np.where(np.asarray(s.per_user) > 0, s.servers / (np.asarray(s.hold) * s.per_user), np.inf)
+                      for s in one.sites]
+    hi = np.maximum.reduce([np.broadcast_to(x, np.broadcast_shapes(*(np.shape(y) for y in saturation)))
+                            for x in saturation]) if len(saturation) > 1 else np.asarray(saturation[0])
+    ok_one = _attainment(one, ctx) >= level
+    unbounded = ~np.isfinite(hi)
+    lo_log = np.zeros(np.shape(hi))
+    hi_log = np.log(np.where(unbounded, 2.0, np.maximum(hi, 1.0)))
+    for _ in range(iterations):
+        mid = 0.5 * (lo_log + hi_log)
+        ok = attainment(np.exp(mid)) >= level
+        lo_log, hi_log = np.where(ok, mid, lo_log), np.where(ok, hi_log, mid)
+    found = np.exp(lo_log)
+    return np.where(ok_one, np.where(unbounded, np.inf, found), 0.0)
+
+
+def _site_utilization(site):
+    def compute(paths, ctx):
+        for s in paths.sites:
+            if s.site == site:
+                return s.utilization
+        return np.nan
+    return compute
+
+
+_REGISTRY: dict[str, Metric] = {}
+
+
+def register(metric: Metric, replace: bool = False) -> Metric:
+    """Add a metric to every table, JSON document and index that reads the registry."""
+    if metric.name in _REGISTRY and not replace:
+        raise ValueError(f"metric {metric.name!r} is already registered")
+    _REGISTRY[metric.name] = metric
+    return metric
+
+
+def unregister(name: str) -> None:
+    _REGISTRY.pop(name, None)
+
+
+def registry() -> tuple[Metric, ...]:
+    return tuple(_REGISTRY.values())
+
+
+def names() -> tuple[str, ...]:
+    return tuple(_REGISTRY)
+
+
+def get(name: str) -> Metric:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; registered: {', '.join(_REGISTRY)}") from None
+
+
+def headline() -> tuple[Metric, ...]:
+    return tuple(m for m in _REGISTRY.values() if m.headline)
+
+
+def compute_all(ctx, paths: dict, selected=None) -> dict:
+    """paradigm → metric name → array, for the ``selected`` metric names (default: all)."""
+    chosen = [get(n) for n in (selected or names())]
+    return {p: {m.name: m.compute(paths[p], ctx) for m in chosen} for p in paths}
+
+
+for _m in (
+    Metric("ttft_s", "TTFT", "s", "latency", "lower", lambda p, c: sum(p.mean(k) for k in
+           ("access", "transport", "queue", "prefill")), "ms", 1e3, headline=True,
+           doc="Mean time to first token."),
+    Metric("ttft_p99_s", "TTFT p99", "s", "latency", "lower", lambda p, c: p.quantile(0.99, True),
+           "ms", 1e3, headline=True, doc="99th percentile of the time to first token (mixture of paths)."),
+    Metric("tpot_s", "TPOT", "s", "latency", "lower", lambda p, c: p.token_time(), "ms", 1e3, headline=True,
+           doc="Mean time per output token after the first, as delivered to the user."),
+    Metric("e2e_s", "E2E", "s", "latency", "lower", lambda p, c: sum(p.mean(k) for k in COMPONENTS),
+           "ms", 1e3, headline=True, doc="Mean end-to-end time of a request."),
+    Metric("e2e_p99_s", "E2E p99", "s", "latency", "lower", lambda p, c: p.quantile(0.99, False),
+           "ms", 1e3, headline=True, doc="99th percentile of the end-to-end time (answer lengths vary)."),
+    Metric("latency_slo_attainment", "SLO attainment", "-", "slo", "higher", _attainment, "%", 100.0, 2,
+           headline=True, doc="Share of requests that meet every latency target (TTFT, TPOT, E2E)."),
+    Metric("goodput_users", "Goodput", "users", "slo", "higher",
+           lambda p, c: goodput_users(c, p.paradigm), "users", headline=True,
+           doc="Most active users served while the SLO attainment stays at its target."),
+    *(Metric(f"breakdown_{k}_s", f"{k} (mean)", "s", "breakdown", "lower",
+             (lambda kk: lambda p, c: p.mean(kk))(k), "ms", 1e3, doc=f"Mean {k} time; the breakdown sums to E2E.")
+      for k in COMPONENTS),
+    *(Metric(f"{s}_utilization", f"{s} utilisation", "-", "load", "lower", _site_utilization(s), "%", 100.0, 1,
+             doc=f"Busy share of the {s} site's batch slots (NaN where the paradigm does not use it).")
+      for s in ("cloud", "mec", "device")),
+):
+    register(_m)
