@@ -60,6 +60,7 @@ class ScenarioArrays:
         self.numeric = dict(numeric or {})
         self.categorical = dict(categorical or {})
         self.shape = tuple(shape)
+        self.uncertain = ()      # keys drawn from distributions (the last axis)
 
     def _base(self, key):
         section, name = key.split(".")
@@ -133,7 +134,9 @@ class ScenarioArrays:
         categorical = {k: (take(c), lv) for k, (c, lv) in self.categorical.items()}
         shape = list(self.shape)
         shape[axis] = stop - start
-        return ScenarioArrays(self.scenario, numeric, categorical, shape)
+        out = ScenarioArrays(self.scenario, numeric, categorical, shape)
+        out.uncertain = self.uncertain
+        return out
 
 
 def check_axis(scn: Scenario, keys: dict, key: str, values):

@@ -234,38 +234,72 @@ def mixture_quantile(branches, q: float, first_token: bool):
     infinite = stuck >= 1.0 - q
     if np.all(infinite):
         return np.full(shape, np.inf)
-    hi = np.where(np.isfinite(hi), hi, _finite_upper(live, weights, shape, q, first_token))
-    flat = [_FlatBranch(w, b, shape) for w, b in zip(weights, live)]
+    infinite_f = infinite.reshape(-1)
+    lo_f, hi_f = lo.reshape(-1), hi.reshape(-1)
+    out = np.where(infinite_f, np.inf, hi_f)
+    todo = np.flatnonzero(~infinite_f & ~(hi_f <= lo_f))
+    if todo.size == 0:
+        return out.reshape(shape)
+    grid = shape or (1,)
+    where = np.unravel_index(todo, grid)
+    flat = [_FlatBranch(b, where, len(grid)) for b in live]
     target = np.log1p(-q)
 
-    def h(t, idx):
-        total = sum(fb.sf(t, idx, first_token) for fb in flat)
-        return np.log(np.maximum(total, 1e-300)) - target
+    def sf(t, i):
+        return sum(fb.sf(t, i, first_token) for fb in flat)
 
-    lo_f, hi_f = lo.reshape(-1), hi.reshape(-1)
-    lo_f = np.nextafter(lo_f, -np.inf) - 1e-12 * np.abs(lo_f)  # P(T > lo) > 1 − q strictly
-    out = np.full(lo_f.size, np.inf)
-    todo = np.flatnonzero(~infinite.reshape(-1) & (hi_f > lo_f))
-    out[~infinite.reshape(-1)] = hi_f[~infinite.reshape(-1)]
-    if todo.size:
-        sub = _solve(lambda t, i: h(t, todo[i]), lo_f[todo], hi_f[todo])
-        out[todo] = sub
+    lo_t = lo_f[todo]
+    lo_t = np.nextafter(lo_t, -np.inf) - 1e-12 * np.abs(lo_t)  # P(T > lo) > 1 − q strictly
+    hi_t = hi_f[todo]
+    # Where a path starts the survival function jumps (an atom: no wait, a fixed answer)
+    # or bends; the root is either at such a start or between two, where it is smooth.
+    every = np.arange(todo.size)
+    exact = np.full(todo.size, np.nan)
+    for fb in flat:
+        start = fb.fixed + (0.0 if first_token else fb.answer.shift)
+        jump = fb.weight * (1.0 - fb.wait.weights.sum(axis=-1))
+        if not first_token:
+            jump = jump * (1.0 - fb.answer.probs.sum(axis=-1))
+        right = sf(start, every)
+        at_jump = (right <= 1.0 - q) & (right + jump > 1.0 - q)
+        exact = np.where(at_jump & np.isnan(exact), start, exact)
+        lo_t = np.where(right > 1.0 - q, np.maximum(lo_t, start), lo_t)
+        hi_t = np.where(right <= 1.0 - q, np.minimum(hi_t, start), hi_t)
+    grow = np.flatnonzero(~np.isfinite(hi_t))   # an unstable path lighter than 1 − q: doubling search
+    if grow.size:
+        hi_g = np.maximum(lo_t[grow], 1.0) * 2.0
+        for _ in range(1100):
+            high = sf(hi_g, grow) > 1.0 - q
+            if not high.any():
+                break
+            hi_g = np.where(high, hi_g * 2.0, hi_g)
+        hi_t[grow] = hi_g
+    smooth = np.flatnonzero(np.isnan(exact))
+    exact[smooth] = _solve(lambda t, i: np.log(np.maximum(sf(t, smooth[i]), 1e-300)) - target,
+                           lo_t[smooth], hi_t[smooth])
+    out[todo] = exact
     return out.reshape(shape)
 
 
-class _FlatBranch:
-    """One path's parameters broadcast to the full point shape and flattened."""
+def _gather(x, where, ndim: int, tail: int = 0):
+    """Elements of ``x`` (broadcastable to the point shape, plus ``tail`` term axes) at points ``where``."""
+    x = np.asarray(x, dtype=float)
+    lead = x.ndim - tail
+    x = x.reshape((1,) * (ndim - lead) + x.shape)
+    index = tuple(w if x.shape[d] > 1 else np.zeros_like(w) for d, w in enumerate(where))
+    return x[index]
 
-    def __init__(self, weight, branch, shape):
-        _, fixed, wait, answer = branch
-        def flat(x, tail=0):
-            x = np.asarray(x, dtype=float)
-            return np.broadcast_to(x, shape + x.shape[x.ndim - tail:] if tail else shape).reshape(
-                (-1,) + (x.shape[x.ndim - tail:] if tail else ()))
-        self.weight = flat(weight)
-        self.fixed = flat(fixed)
-        self.wait = Wait(flat(wait.weights, 1), flat(wait.decays, 1))
-        self.answer = AnswerTime(flat(answer.shift), flat(answer.probs, 1), flat(answer.rates, 1))
+
+class _FlatBranch:
+    """One path's parameters at a set of points (flat)."""
+
+    def __init__(self, branch, where, ndim):
+        weight, fixed, wait, answer = branch
+        self.weight = _gather(weight, where, ndim)
+        self.fixed = _gather(fixed, where, ndim)
+        self.wait = Wait(_gather(wait.weights, where, ndim, 1), _gather(wait.decays, where, ndim, 1))
+        self.answer = AnswerTime(_gather(answer.shift, where, ndim), _gather(answer.probs, where, ndim, 1),
+                                 _gather(answer.rates, where, ndim, 1))
 
     def sf(self, t, idx, first_token):
         wait = Wait(self.wait.weights[idx], self.wait.decays[idx])
@@ -288,8 +322,9 @@ def _random_quantile(wait: Wait, answer: AnswerTime, q: float, first_token: bool
     parts = (wait.weights, wait.decays) if first_token else (
         wait.weights, wait.decays, answer.shift[..., None], answer.probs, answer.rates)
     shape = np.broadcast_shapes(*(np.shape(p)[:-1] for p in parts))
-    branch = (1.0, 0.0, wait, answer)
-    fb = _FlatBranch(1.0, branch, shape)
+    grid = shape or (1,)
+    where = np.unravel_index(np.arange(int(np.prod(grid))), grid)
+    fb = _FlatBranch((1.0, 0.0, wait, answer), where, len(grid))
     unstable = np.broadcast_to(~wait.stable, shape).reshape(-1)
     lo = np.full(unstable.size, -1e-300)
     hi = _upper_bound(fb, q, first_token)
@@ -319,17 +354,3 @@ def _upper_bound(fb: _FlatBranch, q: float, first_token: bool):
         jn = p.shape[-1]
         tx = np.where(p > 0, np.log(np.maximum(2.0 * jn * p / eps, 1.0)) / r, 0.0).max(axis=-1)
     return (np.where(np.isfinite(tw), tw, 0.0) + fb.answer.shift + tx) * 1.000001 + 1e-12
-
-
-def _finite_upper(live, weights, shape, q, first_token):
-    """Upper bracket for mixtures with an unstable path lighter than 1 − q (rare): doubling search."""
-    flat = [_FlatBranch(w, b, shape) for w, b in zip(weights, live)]
-    idx = np.arange(int(np.prod(shape)))
-    hi = np.ones(idx.size)
-    for _ in range(200):
-        total = sum(fb.sf(hi, idx, first_token) for fb in flat)
-        grow = total > 1.0 - q
-        if not grow.any():
-            break
-        hi = np.where(grow, hi * 2.0, hi)
-    return hi.reshape(shape)

@@ -150,9 +150,16 @@ def _service(a: ScenarioArrays, site: str) -> Service:
         model, hw_id, prec_id, rt_id = (levels[i][combo[i]] for i in range(4))
         hw = catalog.hardware(hw_id)
         prec = catalog.precision(prec_id)
-        if np.any(devices > 1) and math.isnan(hw.interconnect_bandwidth):
-            raise ScenarioError(f"{a.scenario.source}: key '{site}.devices': {hw_id} has no device "
-                                "interconnect in the catalog; allowed: 1")
+        no_link = (devices > 1) & math.isnan(hw.interconnect_bandwidth)
+        if np.any(no_link):
+            if not a.shape:
+                raise ScenarioError(f"{a.scenario.source}: key '{site}.devices': {hw_id} has no device "
+                                    "interconnect in the catalog; allowed: 1")
+            # in a sweep such points are flagged (nothing fits) with undefined times
+            res = one(combo, np.where(no_link, 1.0, devices), batch, prompt, output, steps)
+            nan = np.where(no_link, np.nan, 1.0)
+            return dict(prefill=res["prefill"] * nan, tpot=res["tpot"] * nan, required=res["required"],
+                        capacity=np.where(no_link, 0.0, res["capacity"]))
         if kind == "diffusion":
             dm = catalog.diffusion_model(model)
             f = compute.efficiency_factors(rt_id, hw.device_class)

@@ -64,8 +64,10 @@ class FibreSegment:
     round_trips_per_token: object = 0.0  # extra RTTs per output token (speculative verification) [-]
 
     def latency(self) -> Parts:
-        return Parts(once={"transport": self.round_trip},
-                     per_token={"streaming": self.round_trip * self.round_trips_per_token})
+        per_token = self.round_trips_per_token
+        if np.ndim(per_token) == 0 and per_token == 0:
+            return Parts(once={"transport": self.round_trip})
+        return Parts(once={"transport": self.round_trip}, per_token={"streaming": self.round_trip * per_token})
 
 
 @dataclass(frozen=True)
