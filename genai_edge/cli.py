@@ -74,26 +74,38 @@ def _parse_sets(pairs) -> dict:
 
 
 def _compare(args) -> int:
-    from . import paradigms, scenario
+    from . import metrics, paradigms, scenario
 
     scn = scenario.load(args.scenario, _parse_sets(args.set))
     results = paradigms.evaluate(scn)
     if args.json:
         _print_json({"scenario": scn.to_dict(),
+                     "metrics": {m.name: {"unit": m.unit, "label": m.label, "direction": m.direction,
+                                          "family": m.family} for m in metrics.registry()},
                      "paradigms": {k: _finite(v.to_dict()) for k, v in results.items()}})
         return 0
     print(f"{scn.name}: {scn.description}")
-    head = f"{'paradigm':11s} {'TTFT':>9s} {'TTFT p99':>9s} {'TPOT':>8s} {'E2E':>9s} {'E2E p99':>9s}  sites"
-    print(head)
+    shown = metrics.headline()
+    cells = [f"{m.label} [{m.shown_unit}]" for m in shown]
+    widths = [max(len(c), 9) for c in cells]
+    print(f"{'paradigm':11s} " + " ".join(f"{c:>{w}s}" for c, w in zip(cells, widths)) + "  sites")
     for name, r in results.items():
         sites = ", ".join(f"{s.site} {s.utilization:.0%}{'' if s.stable else ' UNSTABLE'}" for s in r.sites)
-        print(f"{name:11s} {_ms(r.ttft_s)} {_ms(r.ttft_p99_s)} {r.tpot_s * 1e3:6.1f}ms "
-              f"{_ms(r.e2e_s)} {_ms(r.e2e_p99_s)}  {sites}")
+        values = [_shown(r.metrics[m.name], m) for m in shown]
+        print(f"{paradigms.PARADIGM_LABELS[name]:11s} " + " ".join(f"{v:>{w}s}" for v, w in zip(values, widths))
+              + f"  {sites}")
     return 0
 
 
-def _ms(x: float) -> str:
-    return f"{'inf':>9s}" if x == float("inf") else f"{x * 1e3:7.0f}ms"
+def _shown(value: float, metric) -> str:
+    if value != value:
+        return "-"
+    if value in (float("inf"), float("-inf")):
+        return "inf"
+    x = value * metric.scale
+    if metric.digits is not None:
+        return f"{x:,.{metric.digits}f}"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def _finite(obj):

@@ -50,7 +50,7 @@ from .distributions import AnswerTime, Wait, answer_length_law, joint_cdf, mixtu
 from .paths import COMPONENTS, FIRST_TOKEN_COMPONENTS, AccessLink, Branch, ComputeSite, FibreSegment
 from .scenario import Scenario, ScenarioError
 
-__all__ = ["PARADIGMS", "PARADIGM_LABELS", "SITES", "COMPONENTS", "ParadigmResult", "SiteStatus",
+__all__ = ["PARADIGMS", "PARADIGM_LABELS", "SITES", "COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ParadigmResult", "SiteStatus",
            "evaluate", "compare", "speculative_tokens_per_verification"]
 
 PARADIGMS = ("cloud", "mec", "edge_cloud", "on_device")
@@ -574,7 +574,8 @@ class ParadigmResult:
         raise AttributeError(name)
 
     def to_dict(self) -> dict:
-        d = {"paradigm": self.paradigm, **self.metrics, "breakdown": self.breakdown,
+        shown = {k: v for k, v in self.metrics.items() if not (isinstance(v, float) and math.isnan(v))}
+        d = {"paradigm": self.paradigm, **shown, "breakdown": self.breakdown,
              "sites": [dataclasses.asdict(s) for s in self.sites], "notes": self.notes}
         return d
 

@@ -53,8 +53,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .paradigms import PARADIGM_LABELS, PARADIGMS as PARADIGM_ORDER
+
 __all__ = [
-    "ScenarioSource", "Metric", "INDEX_METRICS", "Notebook", "ReportResult", "RunSummary",
+    "ScenarioSource", "index_metrics", "Notebook", "ReportResult", "RunSummary",
     "run_reports", "add_report_parser", "report_command", "default_source",
     "default_notebook_dir", "find_notebooks", "read_notebook", "package_digest", "report_key",
     "atomic_write", "notebook_to_html", "build_index", "winners",
@@ -68,9 +70,6 @@ REMOVE_CELL_TAGS = frozenset({"remove_cell"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove_output"})
 SUMMARY_FILE = "summary.json"
 INDEX_FILE = "index.html"
-PARADIGM_ORDER = ("cloud", "mec", "edge_cloud", "on_device")
-PARADIGM_LABELS = {"cloud": "Cloud", "mec": "MEC", "edge_cloud": "Edge–cloud",
-                   "on_device": "On-device"}
 
 Echo = Callable[..., None]
 
@@ -640,34 +639,16 @@ def _report_footer(task: _Task) -> str:
 
 
 # ------------------------------------------------------------------- index
-@dataclasses.dataclass(frozen=True)
-class Metric:
-    """A headline metric of the index and how to show it."""
-
-    name: str
-    label: str
-    base_unit: str               # unit expected from ``compare``
-    unit: str                    # unit shown
-    scale: float = 1.0           # shown = value × scale (when the unit is base_unit)
-    higher_is_better: bool = False
-    digits: int | None = None    # fixed decimals; None: about 3 significant digits
-
-
-INDEX_METRICS: tuple[Metric, ...] = (
-    Metric("ttft_s", "TTFT", "s", "ms", 1e3),
-    Metric("ttft_p99_s", "TTFT p99", "s", "ms", 1e3),
-    Metric("e2e_s", "E2E", "s", "ms", 1e3),
-    Metric("e2e_p99_s", "E2E p99", "s", "ms", 1e3),
-    Metric("tpot_s", "TPOT", "s", "ms", 1e3),
-    Metric("energy_per_request_j", "Energy / request", "J", "J"),
-    Metric("co2e_per_request_g", "CO₂e / request", "g", "g"),
-    Metric("availability", "Availability", "-", "%", 100.0, higher_is_better=True, digits=4),
-)
+def index_metrics() -> tuple:
+    """The registry's headline metrics (:mod:`genai_edge.metrics`), in registry order."""
+    from . import metrics
+    return metrics.headline()
 
 
 def winners(values: Mapping[str, float], higher_is_better: bool = False,
-            rel_tol: float = 1e-9) -> set[str]:
-    """Keys whose value is best; ties all win, unless every key ties (nothing to choose).
+            rel_tol: float = 0.01) -> set[str]:
+    """Keys whose value is best; values within ``rel_tol`` (1 %) of the best tie and all win,
+    unless every key ties (nothing to choose).
 
     NaN never wins; an infinite best (all values infinite) has no winner.
     """
@@ -746,13 +727,13 @@ footer { margin-top: 32px; color: #777; font-size: 12px; }
 """
 
 
-def _metric_header(metric: Metric, unit: str) -> str:
+def _metric_header(metric, unit: str) -> str:
     arrow = "higher is better" if metric.higher_is_better else "lower is better"
     return (f'<th class="metric" scope="rowgroup" title="{html.escape(arrow)}">'
             f"{html.escape(metric.label)} [{html.escape(unit)}]</th>")
 
 
-def _summary_table(columns: list[_Column], metrics: Sequence[Metric]) -> str:
+def _summary_table(columns: list[_Column], metrics: Sequence) -> str:
     """Metrics × paradigms down, scenarios across; the best per metric and scenario ★."""
     data: dict[str, dict[tuple[str, str], dict]] = {
         c.name: {(r["metric"], r["paradigm"]): r for r in c.rows or []} for c in columns}
@@ -768,8 +749,8 @@ def _summary_table(columns: list[_Column], metrics: Sequence[Metric]) -> str:
            f'<th class="paradigm">Paradigm</th>{head}</tr></thead>']
     for m in shown:
         units = {r["unit"] for c in data.values() for (mm, _p), r in c.items() if mm == m.name}
-        base_ok = units <= {m.base_unit}
-        unit, scale = (m.unit, m.scale) if base_ok else (" / ".join(sorted(units)) or "-", 1.0)
+        base_ok = units <= {m.unit}
+        unit, scale = (m.shown_unit, m.scale) if base_ok else (" / ".join(sorted(units)) or "-", 1.0)
         best = {c.name: winners({p: r["value"] for (mm, p), r in data[c.name].items()
                                  if mm == m.name}, m.higher_is_better) for c in columns}
         out.append('<tbody class="metric-group">')
@@ -855,9 +836,10 @@ def _problems(columns: list[_Column], failed: list[ReportResult]) -> str:
 
 def build_index(out: str | os.PathLike, columns: Sequence[_Column],
                 notebooks: Sequence[tuple[str, str]], results: Sequence[ReportResult] = (),
-                metrics: Sequence[Metric] = INDEX_METRICS) -> str:
+                metrics: Sequence | None = None) -> str:
     """The index page (HTML text): summary table, reports table, problems."""
     out = Path(out)
+    metrics = index_metrics() if metrics is None else metrics
     by_key = {(r.scenario, r.notebook): r for r in results}
     failed = [r for r in results if r.status == "failed" and r.error]
     legend = ("★ marks the best paradigm per metric and scenario; lower is better except "
@@ -1107,7 +1089,7 @@ def run_reports(
     source: ScenarioSource | None = None,
     kernel_name: str = KERNEL_NAME,
     timeout: float | None = 600.0,
-    metrics: Sequence[Metric] = INDEX_METRICS,
+    metrics: Sequence | None = None,
     echo: Echo = _echo,
 ) -> RunSummary:
     """Run every scenario × notebook into ``out`` and write ``out/index.html``.
@@ -1134,7 +1116,7 @@ def run_reports(
         Jupyter kernel; must run this interpreter (see `check_kernel`).
     timeout : float or None
         Per-cell execution timeout [s].
-    metrics : sequence of Metric
+    metrics : sequence of metrics.Metric, optional
         Headline metrics of the index, in order (those present are shown).
     echo : callable
         ``echo(line, err=False)`` receives the progress and failure lines.

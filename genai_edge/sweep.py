@@ -152,13 +152,13 @@ def _frame(arrays: ScenarioArrays, values: dict, names: list, sample_axis: int |
     for j, name in enumerate(names):
         for k, p in enumerate(PARADIGMS):
             block[:, k, :, j] = _reduce(values[p][name], shape, sample_axis, levels, n)
-    frame = pd.DataFrame(block.reshape(-1, len(names)), columns=names, copy=False)
+    frame = pd.DataFrame(block.reshape(-1, len(names)), columns=names)
     front = pd.DataFrame(cols)
     for name in ("stable", "fits_in_memory"):
         flags = np.stack([_reduce(values[p][name], shape, sample_axis, None, n) for p in PARADIGMS], axis=1)
         front_flag = np.repeat(flags.reshape(-1) > 0.5, len(levels))
         frame[name] = front_flag
-    return pd.concat([front, frame], axis=1, copy=False)
+    return pd.concat([front, frame], axis=1)
 
 
 def _reduce(value, shape, sample_axis, levels, n):
@@ -269,6 +269,9 @@ def _build(scn, axes, mode, samples, seed) -> ScenarioArrays:
         rng = np.random.default_rng(seed)
         shape = arrays.shape + (samples,)
         layout = (1,) * len(arrays.shape) + (samples,)
+        arrays.numeric = {k: a.reshape(a.shape + (1,)) if a.ndim else a for k, a in arrays.numeric.items()}
+        arrays.categorical = {k: (c.reshape(c.shape + (1,)) if c.ndim else c, lv)
+                              for k, (c, lv) in arrays.categorical.items()}
         for key, dist in uncertain.items():
             if key in plain:
                 raise ValueError(f"axis '{key}' is given both as values and as a distribution")

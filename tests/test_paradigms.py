@@ -20,7 +20,7 @@ def test_every_breakdown_sums_to_its_total(name):
     for res in paradigms.evaluate(scenario.load(name)).values():
         assert set(res.breakdown) == set(paradigms.COMPONENTS)
         assert math.isclose(sum(res.breakdown.values()), res.e2e_s, rel_tol=1e-9)
-        ttft = sum(res.breakdown[k] for k in paradigms.TTFT_COMPONENTS)
+        ttft = sum(res.breakdown[k] for k in paradigms.FIRST_TOKEN_COMPONENTS)
         assert math.isclose(ttft, res.ttft_s, rel_tol=1e-9)
         assert res.e2e_p99_s >= res.ttft_p99_s > 0
 
@@ -89,16 +89,15 @@ def test_mixture_percentile_is_not_a_weighted_average():
     naive = p * res["mec"].ttft_p99_s + (1 - p) * res["cloud"].ttft_p99_s
     assert ec.ttft_p99_s != pytest.approx(naive, rel=1e-3)
     # p99 = inf{t : P(TTFT > t) <= 1 %}, with the survival summed directly over the
-    # branches (MEC then cloud: fixed delay d plus the M/M/c wait W of that branch's
-    # site, P(W > t) = C exp(-(c mu - lambda) t)). The mixture has jumps at each
-    # branch's d, so check both sides rather than equality.
+    # branches: fixed delay d plus the wait W of that branch's queue, P(W > t) =
+    # sum_m w_m exp(-theta_m t). The mixture has jumps at each branch's d, so check
+    # both sides rather than equality.
     def direct(t):
         total = 0.0
-        for b, site in zip(ec.branches, ec.sites):
-            d = sum(b.parts[k] for k in paradigms.TTFT_COMPONENTS)
-            lam, mu, c = site.arrival_rate, 1 / site.service_time, site.servers
-            erlang_c = queueing.erlang_c(lam / mu, c)
-            total += b.weight * (1.0 if t < d else erlang_c * math.exp(-(c * mu - lam) * (t - d)))
+        for b in ec.paths.branches:
+            d = b.first_token_fixed()
+            tail = float(np.sum(b.wait.weights * np.exp(-b.wait.decays * max(t - d, 0.0))))
+            total += float(b.weight) * (1.0 if t < d else tail)
         return total
     assert direct(ec.ttft_p99_s) <= 0.01 < direct(ec.ttft_p99_s * (1 - 1e-6))
 

@@ -51,7 +51,7 @@ IDS = [f.__name__ for f in VALID]
 
 def test_call_table_covers_every_public_function():
     # mmc_wait returns a distribution object (QueueWait), tested on its own below
-    assert {f.__name__ for f in VALID} == set(Q.__all__) - {"QueueWait", "mmc_wait"}
+    assert {f.__name__ for f in VALID} == set(Q.__all__) - {"QueueWait", "mmc_wait", "mgc_wait"}
 
 
 def test_mmc_wait_distribution_agrees_with_the_closed_forms():
@@ -666,3 +666,17 @@ def test_closed_forms_against_ciw_simulation(case):
           f"({100 * (sim_p95 / p95 - 1):+.2f} %)")
     assert sim_mean == pytest.approx(mean, rel=0.03)
     assert sim_p95 == pytest.approx(p95, rel=0.05)
+
+
+def test_mgc_wait_is_exact_mmc_for_exponential_service_and_scales_the_mean():
+    mmc = Q.mmc_wait(10.0, 1.0, 12)
+    mgc = Q.mgc_wait(10.0, 1.0, 12, 1.0)
+    assert mgc.prob_wait == pytest.approx(mmc.prob_wait, rel=1e-14)
+    assert mgc.mean == pytest.approx(mmc.mean, rel=1e-14)
+    # Allen-Cunneen: E[W] scales with (1 + cs^2)/2; P(wait) stays Erlang C
+    half = Q.mgc_wait(10.0, 1.0, 12, 0.0)
+    assert half.mean == pytest.approx(0.5 * mmc.mean, rel=1e-14)
+    assert half.prob_wait == pytest.approx(mmc.prob_wait, rel=1e-14)
+    assert Q.mgc_wait(12.0, 1.0, 12, 0.5).mean == math.inf
+    with pytest.raises(ValueError, match="scv_service"):
+        Q.mgc_wait(1.0, 1.0, 2, -0.1)

@@ -234,7 +234,10 @@ def test_winners_ties_nan_inf_and_direction():
     assert report.winners({"a": 2.0, "b": 1.0, "c": 1.0}) == {"b", "c"}
     assert report.winners({"a": 0.0, "b": 0.0}) == set()        # all tie: no winner
     assert report.winners({"a": 5.0}) == {"a"}
-    assert report.winners({"a": 0.99, "b": 0.999}, higher_is_better=True) == {"b"}
+    assert report.winners({"a": 0.90, "b": 0.999}, higher_is_better=True) == {"b"}
+    # within 1 % of the best is a tie: no star on noise
+    assert report.winners({"a": 1.0, "b": 1.005, "c": 2.0}) == {"a", "b"}
+    assert report.winners({"a": 1.0, "b": 1.02, "c": 2.0}) == {"a"}
     assert report.winners({"a": nan, "b": 3.0}) == {"b"}
     assert report.winners({"a": inf, "b": 3.0}) == {"b"}
     assert report.winners({"a": inf, "b": inf}) == set()
@@ -242,7 +245,20 @@ def test_winners_ties_nan_inf_and_direction():
     assert report.winners({}) == set()
 
 
-def test_build_index_marks_winners_units_and_links(tmp_path):
+@pytest.fixture
+def energy_and_availability_metrics():
+    """The fixture source reports two metrics the package does not compute: register them."""
+    from genai_edge import metrics
+    added = [metrics.register(metrics.Metric("energy_per_request_j", "Energy / request", "J", "energy",
+                                             "lower", lambda p, c: 0.0, headline=True)),
+             metrics.register(metrics.Metric("availability", "Availability", "-", "availability", "higher",
+                                             lambda p, c: 1.0, "%", 100.0, 4, headline=True))]
+    yield
+    for m in added:
+        metrics.unregister(m.name)
+
+
+def test_build_index_marks_winners_units_and_links(tmp_path, energy_and_availability_metrics):
     rows = fake.make_source().compare(fake.make_source().load("alpha"))
     col = report._Column("alpha", "alpha", report._tidy_rows(rows))
     (tmp_path / "alpha").mkdir()
