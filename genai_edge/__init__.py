@@ -7,6 +7,8 @@ papermill load only when their features are used.
 """
 from . import units, catalog, network, queueing, compute  # noqa: F401
 from .scenario import Scenario, ScenarioError, load as load_scenario  # noqa: F401
+from . import validation  # noqa: F401
 from .paradigms import compare, evaluate  # noqa: F401
+from .sweep import Uncertain, sweep  # noqa: F401
 
 __version__ = "0.1.0"

@@ -56,13 +56,57 @@ def latency_ccdf(results: dict, which: str = "ttft", ax=None):
     return ax
 
 
-def sweep_lines(frame: pd.DataFrame, x: str, metric: str, xlabel: str, ylabel: str, ax=None):
-    """A metric of every paradigm against a swept scenario key (tidy frame from :func:`sweep`)."""
+def sweep_lines(frame: pd.DataFrame, x: str, metric: str, xlabel: str, ylabel: str, ax=None, scale=1.0):
+    """A metric of every paradigm against a swept key (table from :func:`genai_edge.sweep.sweep`).
+
+    Unbounded values (unstable queues) leave gaps. With a ``percentile``
+    column (uncertain keys) the median is drawn with the outer band shaded.
+    """
     ax = ax or plt.subplots()[1]
-    data = frame[frame.metric == metric].replace(np.inf, np.nan)
-    sns.lineplot(data=data, x=x, y="value", hue="paradigm", palette=PALETTE, ax=ax, marker="o")
+    data = frame.replace([np.inf, -np.inf], np.nan)
+    for name, group in data.groupby("paradigm", observed=True):
+        color = PALETTE[name]
+        if "percentile" in group:
+            wide = group.pivot_table(index=x, columns="percentile", values=metric)
+            levels = sorted(wide.columns)
+            mid = levels[len(levels) // 2]
+            ax.plot(wide.index, wide[mid] * scale, color=color, label=name)
+            ax.fill_between(wide.index, wide[levels[0]] * scale, wide[levels[-1]] * scale, color=color, alpha=0.2)
+        else:
+            g = group.sort_values(x)
+            ax.plot(g[x], g[metric] * scale, color=color, label=name)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    ax.legend(title="paradigm")
+    return ax
+
+
+def winner_map(frame: pd.DataFrame, x: str, y: str, metric: str, higher_is_better: bool = False, ax=None,
+               xlabel: str | None = None, ylabel: str | None = None):
+    """Which paradigm is best on ``metric`` at every (x, y) of a 2-D sweep (blank: none is finite)."""
+    ax = ax or plt.subplots()[1]
+    values = frame.replace([np.inf, -np.inf], np.nan).pivot_table(index=[y, x], columns="paradigm",
+                                                                  values=metric, observed=True)
+    values = values[[p for p in paradigms.PARADIGMS if p in values.columns]]
+    best = (values.idxmax(axis=1) if higher_is_better else values.idxmin(axis=1)).where(values.notna().any(axis=1))
+    order = list(values.columns)
+    codes = best.map({p: i for i, p in enumerate(order)}).unstack(x)
+    cmap = plt.matplotlib.colors.ListedColormap([PALETTE[p] for p in order])
+    xs, ys = codes.columns.to_numpy(), codes.index.to_numpy()
+    categorical = not np.issubdtype(np.asarray(xs).dtype, np.number) or not np.issubdtype(np.asarray(ys).dtype, np.number)
+    if categorical:
+        ax.imshow(codes.to_numpy(dtype=float), cmap=cmap, vmin=-0.5, vmax=len(order) - 0.5, aspect="auto",
+                  origin="lower", interpolation="nearest")
+        ax.set_xticks(range(len(xs)), [str(v) for v in xs], rotation=45, ha="right")
+        ax.set_yticks(range(len(ys)), [str(v) for v in ys])
+    else:
+        ax.pcolormesh(xs, ys, codes.to_numpy(dtype=float), cmap=cmap, vmin=-0.5, vmax=len(order) - 0.5,
+                      shading="nearest")
+    handles = [plt.matplotlib.patches.Patch(color=PALETTE[p], label=paradigms.PARADIGM_LABELS[p]) for p in order]
+    ax.legend(handles=handles, title=f"best {metric}", bbox_to_anchor=(1.02, 1), loc="upper left")
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    ax.grid(False)
     return ax
 
 

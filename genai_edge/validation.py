@@ -79,3 +79,15 @@ def summary(table=None) -> dict:
             out[f"{family}_{subset}_median_abs_error"] = float(err.median()) if len(err) else None
             out[f"{family}_{subset}_rows"] = int(sel.sum())
     return out
+
+
+def held_out_log_spread(table=None) -> float:
+    """Spread of the model's error on rows the calibration never saw: std of ln(predicted/measured).
+
+    The sigma of a lognormal compute-time factor that stands for the
+    calibration's out-of-sample uncertainty (use it with
+    ``sweep.Uncertain('lognormal', 1.0, sigma)`` on ``<site>.compute_scale``). [-]
+    """
+    t = validation_table() if table is None else table
+    held = t[~t.calibration]
+    return float(np.std(np.log1p(held.error.to_numpy()), ddof=1))

@@ -1,0 +1,178 @@
+"""The answer in words: who wins, by how much, where it flips.
+
+:func:`verdict` turns one scenario's results into a short markdown text for
+the comparison report: the winner on each headline metric with its margin
+(values within 1 % are a tie), which paradigms meet the latency SLO, each
+paradigm's goodput, and the crossover points — the cloud distance at which
+MEC overtakes the cloud on mean time to first token and the user count at
+which the TTFT winner changes — found by root search on sweeps.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import metrics as metrics_mod
+from .paradigms import PARADIGM_LABELS, PARADIGMS, evaluate, resolve
+
+__all__ = ["ranking", "crossover", "verdict", "TIE"]
+
+TIE = 0.01   # relative difference below which two paradigms tie
+
+
+def ranking(results: dict, metric: str):
+    """(winners, runner-up, margin) on one metric; margin relative to the winner's value [-].
+
+    Winners are every paradigm within 1 % of the best; the runner-up is the
+    best of the rest (None when every paradigm ties or nothing is finite).
+    """
+    m = metrics_mod.get(metric)
+    values = {p: r.metrics[metric] for p, r in results.items() if not math.isnan(r.metrics[metric])}
+    finite = {p: v for p, v in values.items() if math.isfinite(v)}
+    if not finite:
+        return [], None, math.nan
+    sign = -1.0 if m.higher_is_better else 1.0
+    best = min(finite.values(), key=lambda v: sign * v)
+    winners = [p for p, v in finite.items() if abs(v - best) <= TIE * abs(best)]
+    rest = {p: v for p, v in values.items() if p not in winners}
+    if not rest:
+        return winners, None, 0.0
+    runner = min(rest, key=lambda p: sign * rest[p])
+    margin = abs(rest[runner] - best) / abs(best) if best else math.inf
+    return winners, runner, margin
+
+
+def crossover(scenario, key: str, a: str, b: str, metric: str, lo: float, hi: float,
+              points: int = 201, iterations: int = 50) -> list:
+    """Values of ``key`` in [lo, hi] where paradigms ``a`` and ``b`` swap places on ``metric``.
+
+    A sweep of ``points`` values brackets every sign change of the
+    difference; each is then refined by bisection, all brackets at once, to
+    a relative width of ~1e-12. [unit of the key]
+    """
+    from .sweep import sweep
+    scn = resolve(scenario)
+    integer = key in ("workload.output_tokens",) or key.endswith(("hops", "batch", "replicas", "sites", "devices"))
+
+    def diff(values):
+        table = sweep(scn, {key: values}, mode="zip", metrics=[metric], progress=False)
+        va = table[table.paradigm == a][metric].to_numpy()
+        vb = table[table.paradigm == b][metric].to_numpy()
+        with np.errstate(invalid="ignore"):
+            return va - vb
+
+    grid = np.linspace(lo, hi, points)
+    d = diff(grid)
+    valid = np.isfinite(d)
+    change = np.flatnonzero(valid[:-1] & valid[1:] & (np.sign(d[:-1]) != np.sign(d[1:])) & (d[:-1] != 0))
+    if change.size == 0:
+        return []
+    left, right = grid[change], grid[change + 1]
+    d_left = d[change]
+    for _ in range(iterations):
+        mid = 0.5 * (left + right)
+        if integer:
+            mid = np.round(mid)
+        dm = diff(mid)
+        same = np.sign(dm) == np.sign(d_left)
+        left, right = np.where(same, mid, left), np.where(same, right, mid)
+        d_left = np.where(same, dm, d_left)
+        if np.all(right - left <= 1e-12 * np.maximum(np.abs(right), 1.0)) or (integer and np.all(right - left <= 1)):
+            break
+    return [float(x) for x in 0.5 * (left + right)]
+
+
+def _fmt(value: float, metric) -> str:
+    if not math.isfinite(value):
+        return "unbounded" if value > 0 else "—"
+    x = value * metric.scale
+    unit = metric.shown_unit
+    if unit == "%":
+        return f"{x:.{metric.digits or 1}f} %"
+    text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+    return f"{text} {unit}"
+
+
+def _label(p):
+    return PARADIGM_LABELS[p]
+
+
+def _names(ps) -> str:
+    labels = [_label(p) for p in ps]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _winner_sentence(results, metric) -> str:
+    m = metrics_mod.get(metric)
+    winners, runner, _ = ranking(results, metric)
+    if not winners:
+        return f"No paradigm has a finite {m.label}."
+    if runner is None:
+        return f"All paradigms tie on {m.label} (within 1 %)."
+    verb = "tie for the best" if len(winners) > 1 else "has the best"
+    value = results[winners[0]].metrics[metric]
+    other = results[runner].metrics[metric]
+    if not math.isfinite(other):
+        return f"{_names(winners)} {verb} {m.label}, {_fmt(value, m)}; {_label(runner)}'s is unbounded."
+    gap = abs(other - value) / abs(other)
+    side = "above" if m.higher_is_better else "below"
+    return (f"{_names(winners)} {verb} {m.label}, {_fmt(value, m)}: {gap:.0%} {side} the next best, "
+            f"{_label(runner)} ({_fmt(other, m)}).")
+
+
+def verdict(scenario, results: dict | None = None) -> str:
+    """Markdown paragraphs stating the comparison's answer for one scenario."""
+    scn = resolve(scenario)
+    results = results or evaluate(scn)
+    first = [_winner_sentence(results, "ttft_s"), _winner_sentence(results, "e2e_s")]
+    d_now = scn.network.cloud_distance_km
+    flips = crossover(scn, "network.cloud_distance_km", "cloud", "mec", "ttft_s", 0.0, 20000.0)
+    if flips:
+        d = flips[0]
+        closer = results["cloud"].ttft_s < results["mec"].ttft_s
+        first.append(
+            f"On mean TTFT the cloud and MEC cross at a cloud distance of {d:,.0f} km: "
+            f"{'the cloud is faster closer than that, MEC beyond' if closer == (d_now < d) else 'MEC is faster closer than that, the cloud beyond'}"
+            f" (this scenario: {d_now:,.0f} km).")
+    else:
+        better = "the cloud" if results["cloud"].ttft_s < results["mec"].ttft_s else "MEC"
+        first.append(f"On mean TTFT {better} stays ahead of the other at every cloud distance up to 20,000 km.")
+    wl = scn.workload
+    target = wl.slo_attainment_target
+    set_targets = [f"{name} {value:g} s" for name, value in
+                   (("TTFT", wl.ttft_slo_s), ("TPOT", wl.tpot_slo_s), ("E2E", wl.e2e_slo_s)) if value > 0]
+    meet = [p for p in PARADIGMS if results[p].latency_slo_attainment >= target]
+    slo = (f"Latency targets ({', '.join(set_targets) or 'none'}; met by at least {target:.0%} of requests): "
+           + (", ".join(_label(p) for p in meet) + (" meets them" if len(meet) == 1 else " meet them")
+              if meet else "no paradigm meets them")
+           + ". Goodput, the most active users served at that attainment: "
+           + "; ".join(f"{_label(p)} {_users(results[p].goodput_users)}" for p in PARADIGMS) + ".")
+    users = wl.users
+    winner_now = ranking(results, "ttft_s")[0]
+    load = ""
+    if winner_now:
+        w = winner_now[0]
+        low, high = max(1.0, 0.05 * users), 4.0 * users
+        below, above = (low, None), (high, None)
+        for r in (p for p in PARADIGMS if p != w):
+            for x in crossover(scn, "workload.users", w, r, "ttft_s", low, high, 101, 40):
+                if x < users and x >= below[0]:
+                    below = (x, r)
+                elif x > users and x <= above[0]:
+                    above = (x, r)
+        parts = [f"With load: {_label(w)} has the best mean TTFT from "
+                 f"{'about ' if below[1] else ''}{below[0]:,.0f} to {'about ' if above[1] else ''}{above[0]:,.0f} "
+                 f"active users (this scenario: {users:,.0f})"]
+        if below[1]:
+            parts.append(f"below, {_label(below[1])} is faster")
+        if above[1]:
+            parts.append(f"above, {_label(above[1])} is")
+        load = "; ".join(parts) + "."
+    return "\n\n".join([" ".join(first), slo, load]).strip()
+
+
+def _users(x: float) -> str:
+    if math.isinf(x):
+        return "unbounded (one user per device)"
+    return f"{x:,.0f}"
