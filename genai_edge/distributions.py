@@ -113,6 +113,8 @@ def answer_length_law(mean_tokens, cv):
     random = mean1 > 0
     probs = np.stack(np.broadcast_arrays(np.where(random, p1, 0.0), np.where(random, p2, 0.0)), axis=-1)
     means = np.stack(np.broadcast_arrays(np.where(random, mean1, 1.0), np.where(mean2 > 0, mean2, 1.0)), axis=-1)
+    if np.all(low):          # one exponential term is enough everywhere
+        probs, means = probs[..., :1], means[..., :1]
     return shift, probs, means
 
 

@@ -147,18 +147,22 @@ def _frame(arrays: ScenarioArrays, values: dict, names: list, sample_axis: int |
                                                  categories=list(PARADIGMS))
     if sample_axis is not None:
         cols["percentile"] = np.tile(np.asarray(levels, dtype=float), n * n_par)
-    # every metric in one float block (no consolidation copy), then the flags
-    block = np.empty((n, n_par, len(levels), len(names)))
+    # every metric in one float block laid out as pandas stores it (column-major), then the rest
+    block = np.empty((len(names), n, n_par, len(levels)))
     for j, name in enumerate(names):
         for k, p in enumerate(PARADIGMS):
-            block[:, k, :, j] = _reduce(values[p][name], shape, sample_axis, levels, n)
-    frame = pd.DataFrame(block.reshape(-1, len(names)), columns=names)
-    front = pd.DataFrame(cols)
+            column = block[j, :, k, 0].reshape(shape) if sample_axis is None else None
+            if column is not None and np.shares_memory(column, block):
+                column[...] = values[p][name]       # broadcast straight into the strided column
+            else:
+                block[j, :, k, :] = _reduce(values[p][name], shape, sample_axis, levels, n)
+    frame = pd.DataFrame(block.reshape(len(names), -1).T, columns=names, copy=False)
+    for i, (key, col) in enumerate(cols.items()):
+        frame.insert(i, key, col)
     for name in ("stable", "fits_in_memory"):
         flags = np.stack([_reduce(values[p][name], shape, sample_axis, None, n) for p in PARADIGMS], axis=1)
-        front_flag = np.repeat(flags.reshape(-1) > 0.5, len(levels))
-        frame[name] = front_flag
-    return pd.concat([front, frame], axis=1)
+        frame[name] = np.repeat(flags.reshape(-1) > 0.5, len(levels))
+    return frame
 
 
 def _reduce(value, shape, sample_axis, levels, n):

@@ -23,6 +23,8 @@ def _random_axes(n, rng):
         "workload.output_tokens": rng.integers(20, 600, n),
         "workload.output_tokens_cv": rng.uniform(0, 1.6, n),
         "mec.batch": rng.integers(1, 12, n),
+        "mec.sites": rng.integers(1, 5, n),          # small merges keep the overflow MAP solves quick
+        "cloud.replicas": rng.integers(1, 9, n),
         "edge_cloud.edge_fraction": rng.uniform(0, 1, n),
         "mec.model": rng.choice(["llama-3.1-8b", "qwen2.5-7b", "gemma-2b"], n),
         "cloud.hardware": rng.choice(["h100-sxm5-80gb", "h200-sxm-141gb", "a100-sxm4-80gb"], n),
