@@ -495,6 +495,7 @@ def _erlang_b_stable(a: np.ndarray, c: np.ndarray) -> np.ndarray:
     .. [1] D. L. Jagerman, "Some properties of the Erlang loss function,"
        Bell Syst. Tech. J. 53(3), 1974. doi:10.1002/j.1538-7305.1974.tb02756.x
     """
+    a, c = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(c, dtype=float))
     small = c <= _RECURSION_MAX_SERVERS
     b = _erlang_b(np.where(small, a, 0.0), np.where(small, c, 0.0))
     if np.all(small):

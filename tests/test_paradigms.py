@@ -31,9 +31,31 @@ def test_compare_cli_json_has_all_paradigms(name, capsys):
     data = json.loads(capsys.readouterr().out)
     assert set(data["paradigms"]) == set(paradigms.PARADIGMS)
     for res in data["paradigms"].values():
-        for key in ("ttft_s", "ttft_p99_s", "tpot_s", "e2e_s", "e2e_p99_s", "breakdown", "sites"):
+        for key in ("ttft_s", "ttft_p99_s", "tpot_s", "e2e_s", "e2e_p99_s", "breakdown", "sites",
+                    "latency_slo_attainment", "goodput_users"):
             assert key in res
+        assert 0.0 <= res["latency_slo_attainment"] <= 1.0
+        assert res["goodput_users"] == "inf" or res["goodput_users"] >= 0
     assert data["scenario"]["name"] == name
+    assert data["metrics"]["goodput_users"]["direction"] == "higher"
+
+
+def test_former_latency_slo_key_names_its_replacement(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("workload:\n  latency_slo_s: 2.0\n")
+    with pytest.raises(scenario.ScenarioError, match=r"latency_slo_s' is no longer read: use 'workload.ttft_slo_s'"):
+        scenario.load(path)
+
+
+def test_goodput_is_where_attainment_crosses_its_target():
+    scn = scenario.load("chatbot")
+    res = paradigms.evaluate(scn)
+    for p in ("cloud", "mec", "edge_cloud"):
+        g = res[p].goodput_users
+        below = paradigms.evaluate(scn.replace(**{"workload.users": g * 0.999}))[p].latency_slo_attainment
+        above = paradigms.evaluate(scn.replace(**{"workload.users": g * 1.001}))[p].latency_slo_attainment
+        assert below >= 0.99 > above, (p, g, below, above)
+    assert res["on_device"].goodput_users == float("inf")
 
 
 def test_compare_returns_tidy_frame_with_units():
