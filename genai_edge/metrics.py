@@ -91,6 +91,8 @@ def goodput_users(ctx, paradigm: str, bits: int = 26):
         saturation = [np.where(np.asarray(s.per_user) > 0, s.servers / (np.asarray(s.hold) * s.per_user), np.inf)
                       for s in one.sites]
     hi = np.asarray(functools.reduce(np.maximum, saturation))
+    ndim = len(ctx.arrays.shape)          # the trial axis goes in front of every point axis
+    hi = hi.reshape((1,) * (ndim - hi.ndim) + hi.shape)
     ok_one = _attainment(one, ctx) >= level
     unbounded = ~np.isfinite(hi)
     lo_log = np.zeros(np.shape(hi))
@@ -98,10 +100,14 @@ def goodput_users(ctx, paradigm: str, bits: int = 26):
     # every trial load of the overflow strategy is a new MAP/M/c solve: plain bisection there
     overflow = paradigm == "edge_cloud" and "overflow" in ctx.arrays.cat("edge_cloud.strategy")[1]
     k = 2 if overflow else int(np.clip(2_000_000 // max(lo_log.size, 1), 2, 16))
-    steps = np.arange(1, k)[(...,) + (None,) * lo_log.ndim] / k
     for _ in range(math.ceil(bits / math.log2(k))):
+        steps = np.arange(1, k).reshape((-1,) + (1,) * np.ndim(lo_log)) / k
         trial = lo_log + (hi_log - lo_log) * steps               # (k - 1, *points)
         ok = attainment(np.exp(trial)) >= level
+        if ok.shape != trial.shape:    # the attainment may depend on more (or fewer) axes than the load
+            shape = np.broadcast_shapes(ok.shape, trial.shape)
+            ok, trial = np.broadcast_to(ok, shape), np.broadcast_to(trial, shape)
+            lo_log, hi_log = (np.broadcast_to(x, shape[1:]) for x in (lo_log, hi_log))
         # the attainment falls with load: the last passing trial is the new lower end
         passed = ok.sum(axis=0)
         lo_new = np.where(passed > 0, np.take_along_axis(trial, np.maximum(passed - 1, 0)[None], 0)[0], lo_log)

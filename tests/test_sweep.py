@@ -83,6 +83,17 @@ def test_grid_over_model_hardware_distance_users_flags_unfit_and_unstable_points
     fast = cloud[(cloud["cloud.model"] == "llama-3.1-8b") & (cloud["cloud.hardware"] == "h100-sxm5-80gb")]
     assert fast[fast["workload.users"] <= 20000].stable.all()
     assert cloud[cloud.stable].ttft_s.notna().all()
+    # grid points agree with evaluate() too (each quantity broadcast from the axes it depends on)
+    base = scenario.load("chatbot")
+    for i in (0, 57, 131, 179):
+        row = cloud.iloc[i]
+        point = {k: (row[k] if isinstance(row[k], str) else float(row[k])) for k in axes}
+        alone = paradigms.evaluate(base.replace(**point), check_memory=False)
+        for p in paradigms.PARADIGMS:
+            got = table[(table.paradigm == p) & np.logical_and.reduce([table[k] == v for k, v in point.items()])]
+            for m in ("goodput_users", "e2e_p99_s", "latency_slo_attainment"):
+                a, b = got[m].item(), alone[p].metrics[m]
+                assert a == b or math.isclose(a, b, rel_tol=1e-9), (point, p, m, a, b)
     # the cloud TTFT grows with distance by the extra round trip, other paradigms do not move
     mec = table[(table.paradigm == "mec")]
     assert mec.groupby(["cloud.model", "cloud.hardware", "workload.users"]).ttft_s.nunique().max() == 1
