@@ -86,12 +86,6 @@ class ScenarioArrays:
     def swept(self) -> tuple:
         return tuple(self.numeric) + tuple(self.categorical)
 
-    def with_numeric(self, **values) -> "ScenarioArrays":
-        """Copy with some numeric keys replaced (``section__name=array``)."""
-        numeric = dict(self.numeric)
-        numeric.update({k.replace("__", "."): np.asarray(v, dtype=float) for k, v in values.items()})
-        return ScenarioArrays(self.scenario, numeric, self.categorical, self.shape)
-
     # ------------------------------------------------------------- building
     @classmethod
     def build(cls, scenario: Scenario, axes: dict, mode: str = "grid") -> "ScenarioArrays":

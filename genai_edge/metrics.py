@@ -18,7 +18,6 @@ References
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -71,14 +70,12 @@ def _attainment(paths, ctx):
 def goodput_users(ctx, paradigm: str, bits: int = 26):
     """Most active users at which a paradigm's SLO attainment stays >= the scenario's target.
 
-    A search in log(users) between 1 user and the load at which the
+    Bisection in log(users) between 1 user and the load at which the
     paradigm's most loaded site saturates (beyond it every path through a
-    saturated site misses its targets), vectorized over points: each round
-    tries k − 1 loads inside every bracket at once (k up to 16, fewer for
-    large sweeps to bound memory, 2 for the overflow strategy), until the bracket is 2^-26 of its start,
-    a relative precision of about 2e-6. inf when load does not matter (on
-    the device) and the targets are met; 0 when one user already misses
-    them. [users]
+    saturated site misses its targets), vectorized over points, 26 halvings:
+    a relative precision of about 2e-6, the same steps for a point alone or
+    in a sweep. inf when load does not matter (on the device) and the
+    targets are met; 0 when one user already misses them. [users]
     """
     from .paradigms import BUILDERS
     level = ctx.arrays.num("workload.slo_attainment_target")
@@ -91,28 +88,14 @@ def goodput_users(ctx, paradigm: str, bits: int = 26):
         saturation = [np.where(np.asarray(s.per_user) > 0, s.servers / (np.asarray(s.hold) * s.per_user), np.inf)
                       for s in one.sites]
     hi = np.asarray(functools.reduce(np.maximum, saturation))
-    ndim = len(ctx.arrays.shape)          # the trial axis goes in front of every point axis
-    hi = hi.reshape((1,) * (ndim - hi.ndim) + hi.shape)
     ok_one = _attainment(one, ctx) >= level
     unbounded = ~np.isfinite(hi)
-    lo_log = np.zeros(np.shape(hi))
+    lo_log = np.zeros(hi.shape)
     hi_log = np.log(np.where(unbounded, 2.0, np.maximum(hi, 1.0)))
-    # every trial load of the overflow strategy is a new MAP/M/c solve: plain bisection there
-    overflow = paradigm == "edge_cloud" and "overflow" in ctx.arrays.cat("edge_cloud.strategy")[1]
-    k = 2 if overflow else int(np.clip(2_000_000 // max(lo_log.size, 1), 2, 16))
-    for _ in range(math.ceil(bits / math.log2(k))):
-        steps = np.arange(1, k).reshape((-1,) + (1,) * np.ndim(lo_log)) / k
-        trial = lo_log + (hi_log - lo_log) * steps               # (k - 1, *points)
-        ok = attainment(np.exp(trial)) >= level
-        if ok.shape != trial.shape:    # the attainment may depend on more (or fewer) axes than the load
-            shape = np.broadcast_shapes(ok.shape, trial.shape)
-            ok, trial = np.broadcast_to(ok, shape), np.broadcast_to(trial, shape)
-            lo_log, hi_log = (np.broadcast_to(x, shape[1:]) for x in (lo_log, hi_log))
-        # the attainment falls with load: the last passing trial is the new lower end
-        passed = ok.sum(axis=0)
-        lo_new = np.where(passed > 0, np.take_along_axis(trial, np.maximum(passed - 1, 0)[None], 0)[0], lo_log)
-        hi_new = np.where(passed < k - 1, np.take_along_axis(trial, np.minimum(passed, k - 2)[None], 0)[0], hi_log)
-        lo_log, hi_log = lo_new, hi_new
+    for _ in range(bits):
+        mid = 0.5 * (lo_log + hi_log)
+        ok = attainment(np.exp(mid)) >= level
+        lo_log, hi_log = np.where(ok, mid, lo_log), np.where(ok, hi_log, mid)
     found = np.exp(lo_log)
     return np.where(ok_one, np.where(unbounded, np.inf, found), 0.0)
 

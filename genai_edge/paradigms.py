@@ -250,7 +250,8 @@ class Paths:
                 value = b.wait.mean
             else:
                 value = b.once[component] + b.per_token[component] * extra
-            out = out + np.where(w > 0, w * value, 0.0)
+            with np.errstate(invalid="ignore"):      # 0 x inf of a path never taken
+                out = out + np.where(w > 0, w * value, 0.0)
         return out
 
     def token_time(self):
@@ -444,7 +445,7 @@ def _overflow(ctx: Context, users) -> Paths:
                   ctx.load("cloud", lam_c, cloud, hold_c, per_c)], ctx.answer_law, notes)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def _overflow_queue(lam_e, hold_e, c_e, n_sites, cloud_sites, hold_c, c_c):
     """(blocked share, wait weights, wait decays, note) of the cloud fed by MEC overflow.
 

@@ -23,7 +23,6 @@ import math
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +36,6 @@ __all__ = ["sweep", "Uncertain"]
 
 DEFAULT_BLOCK_POINTS = 250_000
 MAX_FRAME_POINTS = 20_000_000     # an in-memory table larger than this needs backend='dask'
-SAMPLE_KEY = "sample"
 
 
 @dataclass(frozen=True)
@@ -259,7 +257,9 @@ def sweep(scenario, axes: dict, mode: str = "grid", *, metrics=None, samples: in
     import pandas as pd
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     if out is not None:
-        _write_dataset(Path(out), [frame])
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_part(frame, folder / "part-00000.parquet")
     return frame
 
 
@@ -288,17 +288,24 @@ def _build(scn, axes, mode, samples, seed) -> ScenarioArrays:
     return arrays
 
 
+def _bar(total: int, progress):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="sweep", unit="block", delay=0 if progress else 2.0)
+
+
 def _progress(items, progress):
+    """The blocks, with a progress bar when there are several (shown after 2 s unless asked for)."""
     if progress is False or (progress is None and len(items) < 2):
         return items
-    from tqdm.auto import tqdm
-    return tqdm(items, desc="sweep", unit="block", delay=0 if progress else 2.0)
+    return _with_bar(items, progress)
 
 
-def _write_dataset(folder: Path, frames, start: int = 0) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, frame in enumerate(frames, start=start):
-        _write_part(frame, folder / f"part-{i:05d}.parquet")
+def _with_bar(items, progress):
+    bar = _bar(len(items), progress)
+    for item in items:
+        yield item
+        bar.update()
+    bar.close()
 
 
 def _write_part(frame, path: Path) -> int:
@@ -324,8 +331,6 @@ def _dask(scn, axes, mode, samples, seed, names, specs, sample_axis, percentiles
           address, n_workers, progress):
     from dask.distributed import Client, LocalCluster, as_completed
 
-    if folder.exists():
-        shutil.rmtree(folder)
     tmp_folder = folder.with_name(folder.name + ".partial")
     if tmp_folder.exists():
         shutil.rmtree(tmp_folder)
@@ -341,18 +346,18 @@ def _dask(scn, axes, mode, samples, seed, names, specs, sample_axis, percentiles
         futures = [client.submit(_dask_block, scn, axes, mode, samples, seed, names, spec, sample_axis,
                                  percentiles, str(tmp_folder / f"part-{i:05d}.parquet"), pure=False)
                    for i, spec in enumerate(specs)]
-        done = as_completed(futures)
-        bar = _progress(list(range(len(futures))), progress)
-        it = iter(bar) if bar is not None else None
-        start = time.perf_counter()
-        for fut in done:
+        bar = None if progress is False else _bar(len(futures), progress)
+        for fut in as_completed(futures):
             fut.result()
-            if it is not None:
-                next(it, None)
-        _ = start
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+    if folder.exists():          # the previous dataset stays until the new one is complete
+        shutil.rmtree(folder)
     os.replace(tmp_folder, folder)
     return folder
