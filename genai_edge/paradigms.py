@@ -362,7 +362,9 @@ def _edge_cloud(ctx: Context, users) -> Paths:
     codes, strategies = ctx.arrays.cat("edge_cloud.strategy")
     if len(strategies) == 1:
         return _STRATEGY[strategies[0]](ctx, users)
-    return _select(codes, [_STRATEGY[s](ctx, users) for s in strategies])
+    options = [(_overflow(ctx, users, used=codes == k) if s == "overflow" else _STRATEGY[s](ctx, users))
+               for k, s in enumerate(strategies)]
+    return _select(codes, options)
 
 
 def _routing(ctx: Context, users) -> Paths:
@@ -410,7 +412,8 @@ def _speculative(ctx: Context, users) -> Paths:
                   ctx.load("cloud", lam_c, cloud, hold_c, per_c)], ctx.answer_law, notes)
 
 
-def _overflow(ctx: Context, users) -> Paths:
+def _overflow(ctx: Context, users, used=True) -> Paths:
+    """``used``: the points that take this strategy; the MAP queue is solved for those only."""
     a, net = ctx.arrays, ctx.net
     edge, cloud = ctx.services["mec"], ctx.services["cloud"]
     n_mec, n_cloud = a.num("mec.sites"), a.num("cloud.sites")
@@ -418,11 +421,14 @@ def _overflow(ctx: Context, users) -> Paths:
     lam_e = users * per_e
     hold_e, _ = ctx.hold(edge)
     hold_c, _ = ctx.hold(cloud)
-    inputs = np.broadcast_arrays(lam_e, hold_e, edge.servers, n_mec, n_cloud, hold_c, cloud.servers)
+    inputs = np.broadcast_arrays(lam_e, hold_e, edge.servers, n_mec, n_cloud, hold_c, cloud.servers,
+                                 np.asarray(used, dtype=float))
     shape = inputs[0].shape
     rows = np.stack([x.reshape(-1) for x in inputs], axis=-1)
+    rows[rows[:, -1] == 0, :-1] = 0.0          # points on another strategy share one dummy row
     uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
-    solved = [_overflow_queue(*map(float, r)) for r in uniq]
+    solved = [_overflow_queue(*map(float, r[:-1])) if r[-1] else (0.0, np.zeros(1), np.ones(1), "")
+              for r in uniq]
     k = max(1, max(len(s[1]) for s in solved))
     w = np.zeros((len(solved), k))
     d = np.ones((len(solved), k))
@@ -431,7 +437,7 @@ def _overflow(ctx: Context, users) -> Paths:
     inverse = inverse.reshape(-1)
     blocked = np.array([s[0] for s in solved])[inverse].reshape(shape)
     wait_c = Wait(w[inverse].reshape(shape + (k,)), d[inverse].reshape(shape + (k,)))
-    notes = list(dict.fromkeys(s[3] for s in solved))
+    notes = list(dict.fromkeys(s[3] for s in solved if s[3]))
     per_c = blocked * ctx.rate_per_user / n_cloud
     lam_c = users * per_c
     idle = Wait.single(np.zeros(shape), np.ones(shape))
