@@ -103,7 +103,8 @@ def winner_map(frame: pd.DataFrame, x: str, y: str, metric: str, higher_is_bette
         ax.pcolormesh(xs, ys, codes.to_numpy(dtype=float), cmap=cmap, vmin=-0.5, vmax=len(order) - 0.5,
                       shading="nearest")
     handles = [plt.matplotlib.patches.Patch(color=PALETTE[p], label=paradigms.PARADIGM_LABELS[p]) for p in order]
-    ax.legend(handles=handles, title=f"best {metric}", bbox_to_anchor=(1.02, 1), loc="upper left")
+    from . import metrics
+    ax.legend(handles=handles, title=f"best {metrics.get(metric).label}", bbox_to_anchor=(1.02, 1), loc="upper left")
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.grid(False)
