@@ -53,7 +53,9 @@ def crossover(scenario, key: str, a: str, b: str, metric: str, lo: float, hi: fl
     """
     from .sweep import sweep
     scn = resolve(scenario)
-    integer = key in ("workload.output_tokens",) or key.endswith(("hops", "batch", "replicas", "sites", "devices"))
+    from .arrays import sweep_keys
+    field = sweep_keys().get(key)
+    integer = bool(field is not None and field.metadata["integer"])
 
     def diff(values):
         table = sweep(scn, {key: values}, mode="zip", metrics=[metric], progress=False)
