@@ -6,7 +6,7 @@ import pytest
 
 from genai_edge import catalog
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent / "reference"
 REQUIRED_MODELS = [
     "llama-7b", "llama-13b", "llama-65b", "llama-2-7b", "llama-2-13b", "llama-2-70b",
     "llama-3-8b", "llama-3-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b",
@@ -16,8 +16,6 @@ REQUIRED_MODELS = [
 
 def _reference_hardware():
     path = REFERENCE / "hardware_specs.csv"
-    if not path.exists():  # the upstream reference sits beside the project where it is developed
-        pytest.skip(f"upstream reference not present: {path}")
     return list(csv.DictReader(path.open()))
 
 
