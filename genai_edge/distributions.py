@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Wait", "AnswerTime", "answer_length_law", "joint_cdf", "wait_sf", "mixture_quantile"]
+__all__ = ["Wait", "AnswerTime", "answer_length_law", "extra_tokens", "joint_cdf", "wait_sf", "mixture_quantile"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,12 @@ def answer_length_law(mean_tokens, cv):
     if np.all(low):          # one exponential term is enough everywhere
         probs, means = probs[..., :1], means[..., :1]
     return shift, probs, means
+
+
+def extra_tokens(law):
+    """E[N − 1] of an :func:`answer_length_law` result ``(shift, probs, means)``. [token]"""
+    shift, probs, means = law
+    return shift + (probs * means).sum(axis=-1)
 
 
 def _phi(z):

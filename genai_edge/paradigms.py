@@ -46,7 +46,7 @@ import numpy as np
 from . import catalog, compute, network, overflow, queueing
 from . import units as u
 from .arrays import ScenarioArrays, check_kind
-from .distributions import AnswerTime, Wait, answer_length_law, joint_cdf, mixture_quantile
+from .distributions import AnswerTime, Wait, answer_length_law, extra_tokens, joint_cdf, mixture_quantile
 from .paths import COMPONENTS, FIRST_TOKEN_COMPONENTS, AccessLink, Branch, ComputeSite, FibreSegment
 from .scenario import Scenario, ScenarioError
 
@@ -118,12 +118,10 @@ def _group_apply(codes, numeric: dict, fn):
     flat_codes = np.stack([np.broadcast_to(c, shape).reshape(-1) for c in codes], axis=-1)
     combos, inverse = np.unique(flat_codes, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
-    scalar_numeric = all(np.ndim(x) == 0 for x in numeric.values())
-    out = None
-    if scalar_numeric:
+    if all(np.ndim(x) == 0 for x in numeric.values()):
         rows = [fn(tuple(int(x) for x in combo), **numeric) for combo in combos]
-        out = {k: np.asarray([np.asarray(r[k]) for r in rows])[inverse].reshape(shape) for k in rows[0]}
-        return out
+        return {k: np.asarray([np.asarray(r[k]) for r in rows])[inverse].reshape(shape) for k in rows[0]}
+    out = None
     flat_num = {k: np.broadcast_to(x, shape).reshape(-1) for k, x in numeric.items()}
     for i, combo in enumerate(combos):
         sel = np.flatnonzero(inverse == i)
@@ -243,7 +241,7 @@ class Paths:
 
     def mean(self, component: str):
         """Mean seconds of one component over the mixture. [s]"""
-        extra = self.answer_law[0] + (self.answer_law[1] * self.answer_law[2]).sum(axis=-1)  # E[N − 1]
+        extra = extra_tokens(self.answer_law)
         out = 0.0
         for w, b in zip(self._weights(), self.branches):
             if component == "queue":
@@ -308,7 +306,7 @@ class Context:
         cv = a.num("workload.output_tokens_cv") if self.kind == "llm" else np.asarray(0.0)
         self.answer_law = answer_length_law(n_mean, cv)
         shift, probs, means = self.answer_law
-        self.extra_tokens = shift + (probs * means).sum(axis=-1)                     # E[N − 1]
+        self.extra_tokens = extra_tokens(self.answer_law)                            # E[N − 1]
         second = shift ** 2 + 2 * shift * (probs * means).sum(-1) + (probs * 2 * means ** 2).sum(-1)
         self.var_tokens = second - self.extra_tokens ** 2                           # Var(N)
         self.rate_per_user = a.num("workload.rate_per_user_per_h") / 3600.0
