@@ -25,6 +25,7 @@ References
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,40 +167,6 @@ def joint_cdf(wait: Wait, answer: AnswerTime, u, v):
     return np.where(ok, np.clip(g, 0.0, 1.0), 0.0)
 
 
-def _solve(h, lo, hi, rtol=1e-12, max_iter=200):
-    """Smallest t in [lo, hi] with h(t, idx) <= 0 for a decreasing h (Illinois regula falsi).
-
-    ``h(t, idx)`` evaluates at the flat element indices ``idx``; ``lo`` and
-    ``hi`` are flat arrays with h(lo) > 0 >= h(hi). Elements whose bracket
-    is already narrow are not evaluated again.
-    """
-    a, b = lo.astype(float).copy(), hi.astype(float).copy()
-    idx = np.arange(a.size)
-    fa, fb = h(a, idx), h(b, idx)
-    out = b.copy()
-    side = np.zeros(a.size, dtype=np.int8)
-    for _ in range(max_iter):
-        live = (b - a > rtol * np.abs(b)) & (fb != 0)
-        if not live.all():
-            idx, a, b, fa, fb, side = (x[live] for x in (idx, a, b, fa, fb, side))
-        if idx.size == 0:
-            break
-        with np.errstate(all="ignore"):
-            c = b - fb * (b - a) / (fb - fa)
-        bad = ~((c > a) & (c < b)) | ~np.isfinite(c)
-        c = np.where(bad, 0.5 * (a + b), c)
-        fc = h(c, idx)
-        right = fc <= 0           # the root is at or left of c
-        out[idx[right]] = c[right]
-        # Illinois: halve the stale end's value when the same end is kept twice
-        fa = np.where(right & (side == 1), 0.5 * fa, fa)
-        fb = np.where(~right & (side == -1), 0.5 * fb, fb)
-        a, fa = np.where(right, a, c), np.where(right, fa, fc)
-        b, fb = np.where(right, c, b), np.where(right, fc, fb)
-        side = np.where(right, 1, -1).astype(np.int8)
-    return out
-
-
 def mixture_quantile(branches, q: float, first_token: bool):
     """q-quantile of a mixture of paths, vectorized over points.
 
@@ -222,102 +189,53 @@ def mixture_quantile(branches, q: float, first_token: bool):
 
     Notes
     -----
-    One path: fixed + the quantile of its random part, solved once per
-    distinct random part (its broadcast shape, not the full grid). Several:
-    each path's own quantile brackets the mixture's, which is then found by
-    Illinois regula falsi on log P(T > t).
+    One path: fixed + the quantile of its random part, computed on that
+    part's own broadcast shape (closed form for a one-term wait). Several:
+    a compiled kernel per point locates the quantile at a path's start
+    (where the survival function jumps) or between two starts, where
+    Newton's method on log P(T > t) with a bisection safeguard converges to
+    1e-13 relative.
     """
     live = [b for b in branches if np.any(np.asarray(b[0]) > 0)]
+    per_branch = [np.asarray(fixed) + _random_quantile(wait, answer, q, first_token)
+                  for _, fixed, wait, answer in live]
     if len(live) == 1:
-        w, fixed, wait, answer = live[0]
-        return fixed + _random_quantile(wait, answer, q, first_token)
-    per_branch = [fixed + _random_quantile(wait, answer, q, first_token) for _, fixed, wait, answer in live]
-    shape = np.broadcast_shapes(*(np.shape(p) for p in per_branch), *(np.shape(b[0]) for b in live))
-    qs = [np.broadcast_to(p, shape) for p in per_branch]
-    weights = [np.broadcast_to(np.asarray(b[0], dtype=float), shape) for b in live]
-    lo = np.minimum.reduce([np.where(w > 0, p, np.inf) for w, p in zip(weights, qs)])
-    hi = np.maximum.reduce([np.where(w > 0, p, -np.inf) for w, p in zip(weights, qs)])
-    # an unstable path heavier than 1 − q keeps the mixture above 1 − q forever
-    stuck = sum(np.where(np.broadcast_to(~b[2].stable, shape), w, 0.0) for b, w in zip(live, weights))
-    infinite = stuck >= 1.0 - q
-    if np.all(infinite):
-        return np.full(shape, np.inf)
-    infinite_f = infinite.reshape(-1)
-    lo_f, hi_f = lo.reshape(-1), hi.reshape(-1)
-    out = np.where(infinite_f, np.inf, hi_f)
-    todo = np.flatnonzero(~infinite_f & ~(hi_f <= lo_f))
-    if todo.size == 0:
-        return out.reshape(shape)
-    grid = shape or (1,)
-    where = np.unravel_index(todo, grid)
-    flat = [_FlatBranch(b, where, len(grid)) for b in live]
-    target = np.log1p(-q)
-
-    def sf(t, i):
-        return sum(fb.sf(t, i, first_token) for fb in flat)
-
-    lo_t = lo_f[todo]
-    lo_t = np.nextafter(lo_t, -np.inf) - 1e-12 * np.abs(lo_t)  # P(T > lo) > 1 − q strictly
-    hi_t = hi_f[todo]
-    # Where a path starts the survival function jumps (an atom: no wait, a fixed answer)
-    # or bends; the root is either at such a start or between two, where it is smooth.
-    every = np.arange(todo.size)
-    exact = np.full(todo.size, np.nan)
-    for fb in flat:
-        start = fb.fixed + (0.0 if first_token else fb.answer.shift)
-        jump = fb.weight * (1.0 - fb.wait.weights.sum(axis=-1))
-        if not first_token:
-            jump = jump * (1.0 - fb.answer.probs.sum(axis=-1))
-        right = sf(start, every)
-        at_jump = (right <= 1.0 - q) & (right + jump > 1.0 - q)
-        exact = np.where(at_jump & np.isnan(exact), start, exact)
-        lo_t = np.where(right > 1.0 - q, np.maximum(lo_t, start), lo_t)
-        hi_t = np.where(right <= 1.0 - q, np.minimum(hi_t, start), hi_t)
-    grow = np.flatnonzero(~np.isfinite(hi_t))   # an unstable path lighter than 1 − q: doubling search
-    if grow.size:
-        hi_g = np.maximum(lo_t[grow], 1.0) * 2.0
-        for _ in range(1100):
-            high = sf(hi_g, grow) > 1.0 - q
-            if not high.any():
-                break
-            hi_g = np.where(high, hi_g * 2.0, hi_g)
-        hi_t[grow] = hi_g
-    smooth = np.flatnonzero(np.isnan(exact))
-    exact[smooth] = _solve(lambda t, i: np.log(np.maximum(sf(t, smooth[i]), 1e-300)) - target,
-                           lo_t[smooth], hi_t[smooth])
-    out[todo] = exact
-    return out.reshape(shape)
+        return per_branch[0]
+    # the mixture's quantile lies between its paths' own quantiles
+    lower = functools.reduce(np.minimum, [np.where(np.asarray(b[0]) > 0, p, np.inf) for b, p in zip(live, per_branch)])
+    upper = functools.reduce(np.maximum, [np.where(np.asarray(b[0]) > 0, p, -np.inf) for b, p in zip(live, per_branch)])
+    return _kernel_quantile(live, q, first_token, lower, upper)
 
 
-def _gather(x, where, ndim: int, tail: int = 0):
-    """Elements of ``x`` (broadcastable to the point shape, plus ``tail`` term axes) at points ``where``."""
-    x = np.asarray(x, dtype=float)
-    lead = x.ndim - tail
-    x = x.reshape((1,) * (ndim - lead) + x.shape)
-    index = tuple(w if x.shape[d] > 1 else np.zeros_like(w) for d, w in enumerate(where))
-    return x[index]
+def _stacked(fields, tail: int, pad: float):
+    """Per-branch arrays stacked on a branch axis (then ``tail`` term axes, padded with ``pad``)."""
+    fields = [np.asarray(f, dtype=float) for f in fields]
+    lead = np.broadcast_shapes(*(f.shape[:f.ndim - tail] for f in fields))
+    terms = tuple(max(f.shape[f.ndim - tail + i] for f in fields) for i in range(tail))
+    out = np.full(lead + (len(fields),) + terms, pad)
+    for b, f in enumerate(fields):
+        out[(Ellipsis, b) + tuple(slice(0, f.shape[f.ndim - tail + i]) for i in range(tail))] = f
+    return out
 
 
-class _FlatBranch:
-    """One path's parameters at a set of points (flat)."""
+def _kernel_quantile(branches, q: float, first_token: bool, lower=-np.inf, upper=np.inf):
+    """q-quantile of a mixture of paths by the compiled per-point kernel (bracket optional)."""
+    from ._quantile_kernel import mixture_quantile_kernel
 
-    def __init__(self, branch, where, ndim):
-        weight, fixed, wait, answer = branch
-        self.weight = _gather(weight, where, ndim)
-        self.fixed = _gather(fixed, where, ndim)
-        self.wait = Wait(_gather(wait.weights, where, ndim, 1), _gather(wait.decays, where, ndim, 1))
-        self.answer = AnswerTime(_gather(answer.shift, where, ndim), _gather(answer.probs, where, ndim, 1),
-                                 _gather(answer.rates, where, ndim, 1))
-
-    def sf(self, t, idx, first_token):
-        wait = Wait(self.wait.weights[idx], self.wait.decays[idx])
-        s = t - self.fixed[idx]
-        if first_token:
-            p = wait_sf(wait, s)
-        else:
-            ans = AnswerTime(self.answer.shift[idx], self.answer.probs[idx], self.answer.rates[idx])
-            p = 1.0 - joint_cdf(wait, ans, np.inf, s)
-        return self.weight[idx] * p
+    n = len(branches)
+    weight = _stacked([b[0] for b in branches], 0, 0.0)
+    ww = _stacked([b[2].weights for b in branches], 1, 0.0)
+    wd = _stacked([b[2].decays for b in branches], 1, 1.0)
+    if first_token:           # the answer plays no part: keep its axes out of the result's shape
+        start = _stacked([b[1] for b in branches], 0, 0.0)
+        probs, rates = np.zeros((n, 1)), np.ones((n, 1))
+    else:
+        start = _stacked([np.asarray(b[1]) + b[3].shift for b in branches], 0, 0.0)
+        probs = _stacked([b[3].probs for b in branches], 1, 0.0)
+        rates = _stacked([b[3].rates for b in branches], 1, 1.0)
+    with np.errstate(all="ignore"):
+        return mixture_quantile_kernel(weight, start, ww, wd, probs, rates, lower, upper, float(q),
+                                       not first_token)
 
 
 def _random_quantile(wait: Wait, answer: AnswerTime, q: float, first_token: bool):
@@ -327,38 +245,4 @@ def _random_quantile(wait: Wait, answer: AnswerTime, q: float, first_token: bool
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.log(w / (1.0 - q)) / th
         return np.where(w > 1.0 - q, np.where(th > 0, t, np.inf), 0.0)
-    parts = (wait.weights, wait.decays) if first_token else (
-        wait.weights, wait.decays, answer.shift[..., None], answer.probs, answer.rates)
-    shape = np.broadcast_shapes(*(np.shape(p)[:-1] for p in parts))
-    grid = shape or (1,)
-    where = np.unravel_index(np.arange(int(np.prod(grid))), grid)
-    fb = _FlatBranch((1.0, 0.0, wait, answer), where, len(grid))
-    unstable = np.broadcast_to(~wait.stable, shape).reshape(-1)
-    lo = np.full(unstable.size, -1e-300)
-    hi = _upper_bound(fb, q, first_token)
-    target = np.log1p(-q)
-
-    def h(t, idx):
-        return np.log(np.maximum(fb.sf(t, idx, first_token), 1e-300)) - target
-
-    out = np.full(unstable.size, np.inf)
-    ok = np.flatnonzero(~unstable)
-    if ok.size:
-        # where no random part is left above 1 − q the quantile is the atom: 0 (or the shift)
-        out[ok] = _solve(lambda t, i: h(t, ok[i]), lo[ok], hi[ok])
-    return out.reshape(shape)
-
-
-def _upper_bound(fb: _FlatBranch, q: float, first_token: bool):
-    """A t with P(random part > t) <= 1 − q: each term below (1 − q)/(2·terms) (union bound)."""
-    eps = 1.0 - q
-    w, th = fb.wait.weights, fb.wait.decays
-    k = w.shape[-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tw = np.where(w > 0, np.log(np.maximum(2.0 * k * w / eps, 1.0)) / th, 0.0).max(axis=-1)
-        if first_token:
-            return np.where(np.isfinite(tw), tw, 0.0) * 1.000001 + 1e-12
-        p, r = fb.answer.probs, fb.answer.rates
-        jn = p.shape[-1]
-        tx = np.where(p > 0, np.log(np.maximum(2.0 * jn * p / eps, 1.0)) / r, 0.0).max(axis=-1)
-    return (np.where(np.isfinite(tw), tw, 0.0) + fb.answer.shift + tx) * 1.000001 + 1e-12
+    return _kernel_quantile([(1.0, 0.0, wait, answer)], q, first_token)
