@@ -205,3 +205,26 @@ def test_unstable_and_idle_queues():
 def test_bad_arguments_name_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+
+@pytest.mark.parametrize("w, r, mu, c", [
+    ([0.2, 0.3, 0.5], [0.4, 1.5, 6.0], 1.0, 3),
+    # met in a sweep: here R is numerically defective and has no eigenvector basis
+    ([0.3009377219602839, 0.39376435142171035, 0.30529792661800575],
+     [9.032437977295153, 10.631493852065377, 12.533496392457977], 0.11928193857687984, 128),
+])
+def test_renewal_arrivals_give_the_gi_m_c_single_exponential_wait(w, r, mu, c):
+    """One hyperexponential stream is a renewal process, so the queue is GI/M/c: the wait
+    beyond zero is one exponential with decay cμ(1 − σ), σ = A*(cμ(1 − σ)) (Kleinrock
+    1975, vol. 1, §6.4), even though the MAP's rate matrix has a repeated zero eigenvalue."""
+    w, r = np.array(w), np.array(r)
+    arrivals = overflow.MAP(-np.diag(r), np.outer(r, w))      # leave phase i at r_i, restart in j w.p. w_j
+    wait = overflow.map_queue_wait(arrivals, mu, c)
+    sigma = 0.5
+    for _ in range(5000):
+        sigma = float(np.sum(w * r / (r + c * mu * (1 - sigma))))
+    decay = c * mu * (1 - sigma)
+    assert wait.mean == pytest.approx(wait.prob_wait / decay, rel=1e-8)
+    t = np.linspace(0.0, 5.0 / decay, 41)
+    np.testing.assert_allclose(wait.sf(t), wait.prob_wait * np.exp(-decay * t), rtol=1e-8)
