@@ -338,15 +338,14 @@ def map_queue_wait(arrivals: MAP, service_rate, servers) -> QueueWait:
     prob_wait = float(pi_c @ tail)
     mean = float(pi_c @ np.linalg.solve(eye - r, tail)) / (c * mu)   # Σ_i S_i / (cμ)
     r_m, vec = np.linalg.eig(r)
-    with np.errstate(all="ignore"):
-        try:
-            weights = (pi_c @ vec) * np.linalg.solve(vec, tail)
-        except np.linalg.LinAlgError:           # defective R: no eigenvector basis
-            weights = np.full(m, np.nan)
+    try:
+        weights = (pi_c @ vec) * np.linalg.solve(vec, tail)
+    except np.linalg.LinAlgError:       # defective R: no eigenvector basis, fall back below
+        weights = np.zeros(m)
     decays = c * mu * (1 - r_m)
-    keep = ~(np.abs(weights) <= 1e-300)
+    keep = np.abs(weights) > 1e-300
     weights, decays = weights[keep], decays[keep]
-    if (not np.all(np.isfinite(weights)) or np.abs(weights.imag).max(initial=0) > 1e-9 * prob_wait
+    if (np.abs(weights.imag).max(initial=0) > 1e-9 * prob_wait
             or abs(float(np.sum(weights / decays).real) - mean) > 1e-6 * mean):
         # R not diagonalisable to working accuracy: keep P(wait) and the mean exactly
         weights, decays = np.array([prob_wait]), np.array([prob_wait / mean])
