@@ -12,7 +12,9 @@ beyond its fixed shift). Both have closed forms (see
 :mod:`genai_edge.distributions`). S jumps only at branch starts, so the
 quantile is either a start (the jump crosses 1 − q) or the root of a smooth
 function between two starts, found by Newton's method on log S with a
-bisection safeguard.
+bisection safeguard. Each evaluation is reused (the bracket's lower end
+is Newton's first iterate), so a point costs 2–3 evaluations of S on
+typical grids.
 """
 from __future__ import annotations
 
@@ -22,10 +24,11 @@ import numpy as np
 from numba import guvectorize, njit
 
 _RTOL = 1e-13
+_STEP = 1e-7
 
 
 @njit(cache=True)
-def _branch(s, ww, wd, probs, rates, end_to_end):
+def _branch(s, ww, wd, probs, rates, b, end_to_end):
     """(P(R > s), density of R at s) of one branch's random part, s >= 0.
 
     End to end, each wait term θ and answer term β give
@@ -35,56 +38,56 @@ def _branch(s, ww, wd, probs, rates, end_to_end):
     """
     sf, pdf = 0.0, 0.0
     if not end_to_end:
-        for k in range(ww.shape[0]):
-            if ww[k] > 0.0:
-                e = math.exp(-wd[k] * s)
-                sf += ww[k] * e
-                pdf += ww[k] * wd[k] * e
+        for k in range(ww.shape[1]):
+            if ww[b, k] > 0.0:
+                e = math.exp(-wd[b, k] * s)
+                sf += ww[b, k] * e
+                pdf += ww[b, k] * wd[b, k] * e
         return sf, pdf
-    nj = probs.shape[0]
+    nj = probs.shape[1]
     atom_x, ex0, ex1 = 1.0, 0.0, 0.0
     for j in range(nj):
-        if probs[j] > 0.0:
-            ex = math.exp(-rates[j] * s)
-            atom_x -= probs[j]
-            sf += probs[j] * ex
-            pdf += probs[j] * rates[j] * ex
+        if probs[b, j] > 0.0:
+            ex = math.exp(-rates[b, j] * s)
+            atom_x -= probs[b, j]
+            sf += probs[b, j] * ex
+            pdf += probs[b, j] * rates[b, j] * ex
             if j == 0:
                 ex0 = ex
             elif j == 1:
                 ex1 = ex
     atom_w = 1.0
-    for k in range(ww.shape[0]):
-        atom_w -= ww[k]
+    for k in range(ww.shape[1]):
+        atom_w -= ww[b, k]
     sf *= atom_w
     pdf *= atom_w
-    for k in range(ww.shape[0]):
-        if ww[k] <= 0.0:
+    for k in range(ww.shape[1]):
+        if ww[b, k] <= 0.0:
             continue
-        th = wd[k]
+        th = wd[b, k]
         e = math.exp(-th * s)
         sf_k = atom_x * e
         pdf_k = atom_x * th * e
         for j in range(nj):
-            if probs[j] <= 0.0:
+            if probs[b, j] <= 0.0:
                 continue
-            b = rates[j]
-            ex = ex0 if j == 0 else (ex1 if j == 1 else math.exp(-b * s))
-            em, other = (ex, e) if b < th else (e, ex)
+            beta = rates[b, j]
+            ex = ex0 if j == 0 else (ex1 if j == 1 else math.exp(-beta * s))
+            em, other = (ex, e) if beta < th else (e, ex)
             if em == 0.0:
                 continue
-            z = abs(b - th) * s
+            z = abs(beta - th) * s
             if z > 0.5:
                 f = (1.0 - other / em) / z
             elif z > 1e-8:
                 f = -math.expm1(-z) / z
             else:
                 f = 1.0 - 0.5 * z
-            m = min(th, b)
-            sf_k += probs[j] * em * (1.0 + m * s * f)
-            pdf_k += probs[j] * th * b * s * em * f
-        sf += ww[k] * sf_k
-        pdf += ww[k] * pdf_k
+            m = min(th, beta)
+            sf_k += probs[b, j] * em * (1.0 + m * s * f)
+            pdf_k += probs[b, j] * th * beta * s * em * f
+        sf += ww[b, k] * sf_k
+        pdf += ww[b, k] * pdf_k
     return sf, pdf
 
 
@@ -99,7 +102,7 @@ def _mixture(t, weight, start, ww, wd, probs, rates, end_to_end, left):
         if s < 0.0 or (left and s == 0.0) or not math.isfinite(start[b]):
             sf += weight[b]
             continue
-        f, d = _branch(s, ww[b], wd[b], probs[b], rates[b], end_to_end)
+        f, d = _branch(s, ww, wd, probs, rates, b, end_to_end)
         sf += weight[b] * min(f, 1.0)
         pdf += weight[b] * d
     return sf, pdf
@@ -134,9 +137,12 @@ def mixture_quantile_kernel(weight, start, ww, wd, probs, rates, lower, upper, q
         out[0] = np.inf
         return
     lo, hi = lower, upper
-    if math.isfinite(lo) and _mixture(lo, weight, start, ww, wd, probs, rates, end_to_end, False)[0] <= eps:
-        out[0] = lo
-        return
+    t, sf, pdf = lo, 1.0, 0.0       # the last point evaluated, at the bracket's lower end
+    if math.isfinite(lo):
+        sf, pdf = _mixture(lo, weight, start, ww, wd, probs, rates, end_to_end, False)
+        if sf <= eps:
+            out[0] = lo
+            return
     # the starts inside (lo, hi) in increasing order: S is continuous between two of them
     while True:
         c = np.inf
@@ -145,19 +151,19 @@ def mixture_quantile_kernel(weight, start, ww, wd, probs, rates, lower, upper, q
                 c = start[b]
         if c == np.inf:
             break
-        if _mixture(c, weight, start, ww, wd, probs, rates, end_to_end, False)[0] <= eps:
+        sf_c, pdf_c = _mixture(c, weight, start, ww, wd, probs, rates, end_to_end, False)
+        if sf_c <= eps:
             if _mixture(c, weight, start, ww, wd, probs, rates, end_to_end, True)[0] > eps:
                 out[0] = c          # the jump at this start crosses 1 − q
                 return
             hi = c
             break
-        lo = c
-    # Newton on g(t) = log S(t) − log(1 − q): g decreasing, g(lo) > 0 >= g(hi); steps that
-    # leave the bracket bisect it (or, with no upper end yet, double the distance from lo)
+        lo, t, sf, pdf = c, c, sf_c, pdf_c
+    # Newton on g(t) = log S(t) − log(1 − q) from the lower end: g decreasing, g(lo) > 0 >= g(hi);
+    # steps that leave the bracket bisect it (or, with no upper end yet, double the distance
+    # from lo). Convergence is quadratic, so a step below _STEP of t leaves an error ~_STEP².
     target = math.log(eps)
-    t = lo
     for _ in range(400):
-        sf, pdf = _mixture(t, weight, start, ww, wd, probs, rates, end_to_end, False)
         g = math.log(max(sf, 1e-300)) - target
         if g > 0.0:
             lo = t
@@ -167,10 +173,11 @@ def mixture_quantile_kernel(weight, start, ww, wd, probs, rates, lower, upper, q
             break
         slope = pdf / max(sf, 1e-300)          # −g′(t)
         nxt = t + g / slope if slope > 0.0 else np.nan
-        if abs(nxt - t) <= _RTOL * abs(nxt):      # converged (false for nan)
-            out[0] = t if g <= 0.0 else nxt
+        if abs(nxt - t) <= _STEP * abs(nxt):      # converged (false for nan)
+            out[0] = nxt if lo <= nxt <= hi else t
             return
         if not (lo < nxt < hi):
             nxt = 0.5 * (lo + hi) if hi < np.inf else lo + max(abs(lo), 1e-9)
         t = nxt
+        sf, pdf = _mixture(t, weight, start, ww, wd, probs, rates, end_to_end, False)
     out[0] = hi
