@@ -2,8 +2,10 @@
 
 Sub-commands: ``estimate`` (one model on one piece of hardware, compute
 only), ``compare`` (a scenario across the four paradigms), ``validate``
-(published measurements vs the model) and ``catalog`` (hardware, models,
-precisions, runtimes and scenarios with their sources).
+(published measurements vs the model), ``catalog`` (hardware, models,
+precisions, runtimes and scenarios with their sources) and ``scaling``
+(compute-optimal sizing, growth trends of notable models, edge feasibility
+horizon).
 """
 from __future__ import annotations
 
@@ -162,6 +164,121 @@ def _catalog(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ scaling
+def _json_ready(obj):
+    """NaN (a quantity a law does not give) becomes null; infinity 'inf'."""
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, float) and obj in (float("inf"), float("-inf")):
+        return "inf" if obj > 0 else "-inf"
+    return obj
+
+
+def _constants(text: str):
+    from . import scaling
+
+    parts = text.split(",")
+    if len(parts) != 5:
+        raise ValueError(f"--constants expects E,A,B,alpha,beta (five numbers), got {text!r}")
+    try:
+        e, a, b, alpha, beta = map(float, parts)
+    except ValueError:
+        raise ValueError(f"--constants expects E,A,B,alpha,beta (five numbers), got {text!r}") from None
+    return scaling.LossFit("user", e, a, b, alpha, beta)
+
+
+def _scaling_optimal(args) -> int:
+    from . import scaling
+
+    fit = _constants(args.constants) if args.constants else args.fit
+    result = scaling.compute_optimal(args.compute, fit).to_dict()
+    if args.json:
+        _print_json(_json_ready(result))
+        return 0
+    print(f"compute-optimal model for C = {args.compute:.3g} FLOP ({result['fit']} fit)")
+    print(f"  parameters        {result['n_params']:.4g}")
+    print(f"  training tokens   {result['n_tokens']:.4g}")
+    print(f"  tokens/parameter  {result['tokens_per_param']:.1f}")
+    loss = result["loss"]
+    print(f"  loss              {loss:.4f} nat/token" if loss == loss else "  loss              - (tokens law only)")
+    return 0
+
+
+def _scaling_growth(args) -> int:
+    from . import growth
+
+    trend = growth.growth_trend(args.quantity, domain=args.domain, since=args.since,
+                                until=args.until, top_per_year=args.top_per_year)
+    result = trend.summary()
+    result.update(domain=args.domain, since=args.since, source=growth.ATTRIBUTION)
+    if args.json:
+        _print_json(_json_ready(result))
+        return 0
+    lo, hi = result["factor_per_year_ci90"]
+    print(f"{args.quantity} of notable models{' (' + args.domain + ')' if args.domain else ''}"
+          f"{' since ' + format(args.since, 'g') if args.since is not None else ''}: n = {result['n']}")
+    print(f"  growth        {result['factor_per_year']:.2f}x per year (90 % CI {lo:.2f}-{hi:.2f})")
+    print(f"  doubling      {result['doubling_months']:.1f} months")
+    print(f"  {growth.ATTRIBUTION}")
+    return 0
+
+
+def _scaling_horizon(args) -> int:
+    from . import feasibility
+
+    h = feasibility.horizon(args.hardware, args.precision, args.context_tokens,
+                            memory_fraction=args.memory_fraction).to_dict()
+    if args.json:
+        _print_json(_json_ready(h))
+        return 0
+    lo, hi = h["horizon_year_ci90"]
+    print(f"{h['hardware']} at {h['precision']}, {h['context_tokens']:.0f}-token context, "
+          f"{h['memory_fraction']:.0%} of memory usable")
+    print(f"  largest model that fits   {h['largest_params'] / 1e9:.1f} B parameters")
+    print(f"  frontier passes it in     {h['horizon_year']:.1f} (90 % interval {lo:.1f}-{hi:.1f})")
+    print(f"  frontier at {h['at_year']:.1f}        {h['frontier_params'] / 1e9:.0f} B parameters "
+          f"({h['size_ratio']:.0f}x larger; loss gap {h['loss_gap']:.3f} nat/token, {h['fit']})")
+    return 0
+
+
+def _add_scaling_parser(sub) -> None:
+    from . import growth
+
+    s = sub.add_parser("scaling", help="scaling laws, model growth trends and edge feasibility")
+    ss = s.add_subparsers(dest="scaling_command", required=True)
+    o = ss.add_parser("optimal", help="compute-optimal parameters and tokens for a training budget")
+    o.add_argument("--compute", type=float, required=True, help="training compute [FLOP]")
+    o.add_argument("--fit", default="besiroglu2024",
+                   help="hoffmann2022, besiroglu2024 (default) or llama3")
+    o.add_argument("--constants", metavar="E,A,B,ALPHA,BETA",
+                   help="user-supplied L(N, D) = E + A/N^alpha + B/D^beta (overrides --fit)")
+    o.add_argument("--json", action="store_true")
+    o.set_defaults(func=_scaling_optimal)
+
+    g = ss.add_parser("growth", help="growth per year of notable models (Epoch AI data)")
+    g.add_argument("--quantity", default="compute", choices=list(growth.QUANTITIES))
+    g.add_argument("--domain", default=None, help="e.g. Language, Vision (default all)")
+    g.add_argument("--since", type=float, default=2010, help="first year (default 2010)")
+    g.add_argument("--until", type=float, default=None, help="end year, exclusive (default none)")
+    g.add_argument("--top-per-year", type=_whole(1), default=None,
+                   help="fit only the n largest models of each year (frontier)")
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(func=_scaling_growth)
+
+    h = ss.add_parser("horizon", help="largest model a device holds and when the frontier outgrows it")
+    h.add_argument("--hardware", required=True, help="device id, e.g. jetson-agx-orin-64gb")
+    h.add_argument("--precision", default="w4a16", help="weight precision (default w4a16)")
+    h.add_argument("--context-tokens", type=_whole(0), default=4096, help="KV length (default 4096)")
+    h.add_argument("--memory-fraction", type=float, default=None,
+                   help="usable share of memory (default per device class)")
+    h.add_argument("--json", action="store_true")
+    h.set_defaults(func=_scaling_horizon)
+
+
 # --------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="genai-edge", description=(
@@ -202,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=["all", "hardware", "models", "precisions", "runtimes"])
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=_catalog)
+
+    _add_scaling_parser(sub)
     return p
 
 
