@@ -67,7 +67,7 @@ _NUMERIC = ("parameters", "training_compute_flop", "dataset_size", "hardware_qua
 def _decimal_year(dates: pd.Series) -> np.ndarray:
     year = dates.dt.year.to_numpy(float)
     days = np.where(dates.dt.is_leap_year, 366.0, 365.0)
-    return year + (dates.dt.dayofyear.to_numpy(float) - 1.0) / days
+    return year + (dates.dt.day_of_year.to_numpy(float) - 1.0) / days
 
 
 @functools.cache
