@@ -45,7 +45,7 @@ from . import catalog, growth, scaling
 
 __all__ = [
     "MEMORY_FRACTION", "DEVICE_CLASS_EXAMPLES", "kv_bytes_per_token", "largest_model",
-    "frontier_trend", "Horizon", "horizon", "feasibility_table",
+    "frontier_trend", "Horizon", "horizon", "feasibility_table", "verdict",
 ]
 
 MEMORY_FRACTION = {
@@ -249,3 +249,46 @@ def feasibility_table(hardware_ids=DEVICE_CLASS_EXAMPLES, precisions=("w4a16", "
                          "device_class": catalog.hardware(hw).device_class,
                          "memory_gb": catalog.hardware(hw).memory / 1e9})
     return pd.DataFrame(rows)
+
+
+def verdict(table: pd.DataFrame, trend: growth.Trend | None = None) -> str:
+    """The feasibility table's answer in words (Markdown).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From `feasibility_table`, one precision.
+    trend : Trend, optional
+        The frontier trend the table used; default `frontier_trend`.
+    """
+    if table["precision"].nunique() != 1:
+        raise ValueError("table: verdict needs the rows of one precision, got "
+                         + ", ".join(sorted(table["precision"].unique())))
+    trend = trend or frontier_trend()
+    t = table.sort_values("largest_params")
+    first, last = t.iloc[0], t.iloc[-1]
+    lo, hi = trend.factor_per_year_ci
+    past = t[t["horizon_year"] <= trend.last_year]
+
+    def when(row) -> str:
+        return (f"{row.horizon_year:.1f} (90 % interval {row.horizon_year_lo:.1f}–"
+                f"{row.horizon_year_hi:.1f})")
+
+    lines = [
+        f"At {first.precision} weights and a {first.context_tokens:.0f}-token context, the "
+        f"largest model that fits ranges from {first.largest_params / 1e9:.1f} B parameters "
+        f"on {first.hardware} to {last.largest_params / 1e9:.0f} B on {last.hardware}. "
+        f"The frontier trend ({trend.label}) "
+        f"grows {trend.factor_per_year:.2f}x per year (90 % interval {lo:.2f}–{hi:.2f}x, "
+        f"n = {trend.n}), doubling every {trend.doubling_months:.1f} months.",
+        f"It passed {len(past)} of the {len(t)} devices before the end of the data "
+        f"({trend.last_year:.1f}): {first.hardware} first, in {when(first)}, and "
+        f"{last.hardware} last, in {when(last)}." if len(past) else
+        f"It passes {first.hardware} first, in {when(first)}.",
+        f"At {first.at_year:.1f} the trend's frontier model has "
+        f"{first.frontier_params / 1e12:.1f} T parameters, {last.size_ratio:.0f}x to "
+        f"{first.size_ratio:.0f}x more than fits; trained on the same tokens, the best "
+        f"model that fits loses {last.loss_gap:.3f} to {first.loss_gap:.3f} nat/token "
+        f"against it ({first.fit} loss law), a gap that widens as long as the trend holds.",
+    ]
+    return " ".join(lines)

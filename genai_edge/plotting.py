@@ -124,3 +124,68 @@ def parity(table: pd.DataFrame, ax=None):
            xlabel="measured [s or token/s]", ylabel="predicted [s or token/s]")
     ax.legend(fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
     return ax
+
+
+def _primary_domain(domain: pd.Series, keep: int = 6) -> pd.Series:
+    first = domain.str.split(",").str[0].str.strip()
+    common = first.value_counts().index[:keep]
+    return first.where(first.isin(common), "other")
+
+
+def _band(ax, trend, x0: float, x1: float, color: str, label: str):
+    x = np.linspace(x0, x1, 200)
+    lo, hi = trend.prediction_interval(x)
+    ax.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0,
+                    label=f"{trend.level:.0%} prediction interval")
+    clo, chi = trend.confidence_interval(x)
+    ax.fill_between(x, clo, chi, color=color, alpha=0.35, lw=0)
+    ax.plot(x, trend.predict(x), color=color, lw=1.8, label=label)
+
+
+def growth_trend(trend, data: pd.DataFrame, column: str, ylabel: str, ax=None, until: float | None = None):
+    """Models (coloured by their first domain) and a fitted trend on a log axis.
+
+    Dark band: the trend line's confidence interval; light band: the
+    prediction interval for one new model.
+    """
+    ax = ax or plt.subplots()[1]
+    d = data.assign(domain=_primary_domain(data["domain"]))
+    sns.scatterplot(data=d, x="year", y=column, hue="domain", s=18, alpha=0.7, lw=0, ax=ax)
+    _band(ax, trend, trend.first_year, until or trend.last_year, "black",
+          f"trend: {trend.factor_per_year:.2f}x per year")
+    ax.set(yscale="log", xlabel="publication date [yr]", ylabel=ylabel)
+    ax.legend(fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax
+
+
+def backtest(bt, train: pd.DataFrame, column: str, ylabel: str, ax=None):
+    """A back-test: training models grey, later models inside (blue) or outside (red) the band."""
+    ax = ax or plt.subplots()[1]
+    ax.scatter(train["year"], train[column], s=10, color="0.6", label=f"fitted (≤ {bt.freeze_year})")
+    test = bt.test
+    ax.scatter(test.year[test.inside], test.value[test.inside], s=12, color="tab:blue",
+               label="later, inside the interval")
+    ax.scatter(test.year[~test.inside], test.value[~test.inside], s=12, color="tab:red",
+               label="later, outside")
+    _band(ax, bt.trend, bt.trend.first_year, float(test.year.max()), "black",
+          f"frozen trend: {bt.trend.factor_per_year:.2f}x per year")
+    ax.axvline(bt.freeze_year + 1, color="grey", ls=":", lw=1)
+    ax.set(yscale="log", xlabel="publication date [yr]", ylabel=ylabel,
+           title=f"coverage {bt.coverage:.0%} of {bt.n_test} later models")
+    ax.legend(fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax
+
+
+def feasibility_horizon(table: pd.DataFrame, trend, ax=None, until: float = 2030):
+    """Largest model per device (horizontal lines) against the frontier trend and its band."""
+    ax = ax or plt.subplots(figsize=(8, 4.6))[1]
+    _band(ax, trend, trend.first_year, until, "black",
+          f"frontier trend: {trend.factor_per_year:.2f}x per year")
+    colors = sns.color_palette("colorblind", len(table))
+    for c, (_, row) in zip(colors, table.iterrows()):
+        ax.axhline(row.largest_params, color=c, lw=1.2, ls="--",
+                   label=f"{row.hardware} ({row.precision})")
+        ax.plot([row.horizon_year], [row.largest_params], "o", color=c)
+    ax.set(yscale="log", xlabel="year [yr]", ylabel="parameters [-]", xlim=(trend.first_year, until))
+    ax.legend(fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax

@@ -27,7 +27,12 @@ Notebook conventions
 * cell tags ``remove_cell`` (drop the cell and its output from the report)
   and ``remove_output`` (drop the output);
 * notebook metadata ``{"genai_edge": {"report": false}}`` keeps a notebook
-  (e.g. an interactive ipywidgets explorer) out of the reports.
+  (e.g. an interactive ipywidgets explorer) out of the reports;
+* notebook metadata ``{"genai_edge": {"per_scenario": false}}`` marks a
+  notebook that does not depend on the scenario (e.g. model growth): it is
+  built once, to ``OUT/<notebook-stem>.html``, without parameters, and
+  listed on the index under its own heading; ``genai_edge.attribution``
+  (text) goes into the report's footer.
 
 Heavy packages (papermill, nbconvert) load only when a report is built; a
 run where everything is up to date imports neither and starts no kernel.
@@ -124,6 +129,8 @@ class Notebook:
     digest: str                  # sha256 of the file bytes
     has_parameters: bool         # a cell tagged ``parameters`` exists
     in_reports: bool = True      # metadata ``genai_edge.report`` is not false
+    per_scenario: bool = True    # metadata ``genai_edge.per_scenario`` is not false
+    attribution: str = ""        # metadata ``genai_edge.attribution``
 
     @property
     def stem(self) -> str:
@@ -147,10 +154,10 @@ def read_notebook(path: str | os.PathLike) -> Notebook:
     cells = nb.get("cells", [])
     tags = (set(c.get("metadata", {}).get("tags", [])) for c in cells)
     has_parameters = any(PARAMETERS_TAG in t for t in tags)
-    meta = nb.get("metadata", {})
-    in_reports = meta.get("genai_edge", {}).get("report", True) is not False
+    meta = nb.get("metadata", {}).get("genai_edge", {})
     return Notebook(path, _notebook_title(nb, path), hashlib.sha256(data).hexdigest(),
-                    has_parameters, in_reports)
+                    has_parameters, meta.get("report", True) is not False,
+                    meta.get("per_scenario", True) is not False, str(meta.get("attribution", "")))
 
 
 def _notebook_title(nb: dict, path: Path) -> str:
@@ -191,6 +198,10 @@ def find_notebooks(paths: Iterable[str | os.PathLike] | None = None) -> list[Not
     dupes = sorted({s for s in stems if stems.count(s) > 1})
     if dupes:
         raise ValueError(f"two notebooks would write the same report: {', '.join(dupes)}")
+    clash = [nb.path.name for nb in found if not nb.per_scenario and nb.stem == Path(INDEX_FILE).stem]
+    if clash:
+        raise ValueError(f"notebook {clash[0]}: a scenario-independent report named "
+                         f"{INDEX_FILE} would replace the index; rename the notebook")
     return found
 
 
@@ -287,7 +298,7 @@ class ReportResult:
 
     @property
     def label(self) -> str:
-        return f"{self.scenario}/{self.notebook}"
+        return f"{self.scenario}/{self.notebook}" if self.scenario else self.notebook
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
@@ -348,6 +359,11 @@ class _Task:
     kernel_name: str
     timeout: float | None
     title: str
+    attribution: str = ""
+
+    @property
+    def per_scenario(self) -> bool:
+        return bool(self.scenario)
 
     def to_json(self) -> dict:
         return {**dataclasses.asdict(self), "notebook": str(self.notebook),
@@ -441,7 +457,7 @@ def _execute_notebook(task: _Task, yaml_path: Path, output: Path):
     check_kernel(task.kernel_name)
     return papermill.execute_notebook(
         str(task.notebook), str(output),
-        parameters={"scenario": str(yaml_path), "overrides": {}},
+        parameters={"scenario": str(yaml_path), "overrides": {}} if task.per_scenario else {},
         kernel_name=task.kernel_name, cwd=str(task.notebook.parent),
         progress_bar=False, log_output=False, start_timeout=120,
         execution_timeout=task.timeout,
@@ -465,7 +481,8 @@ def _run_task(task: _Task) -> ReportResult:
             yaml_path.write_text(task.scenario_yaml, encoding="utf-8")
             nb = _execute_notebook(task, yaml_path, running)
         built = datetime.now(timezone.utc)
-        page = notebook_to_html(nb, title=f"{task.title} — {task.scenario}",
+        page = notebook_to_html(nb, title=f"{task.title} — {task.scenario}" if task.per_scenario
+                                else task.title,
                                 header=_report_header(task, built),
                                 footer=_report_footer(task))
         atomic_write(task.html, page)
@@ -625,17 +642,19 @@ def _version() -> str:
 
 def _report_header(task: _Task, built: datetime) -> str:
     e = html.escape
-    return (f'<nav class="ge-nav"><a href="../{INDEX_FILE}">← all reports</a> · '
-            f"scenario <b>{e(task.scenario)}</b> · {e(task.title)} · "
+    where = (f'<a href="../{INDEX_FILE}">← all reports</a> · scenario <b>{e(task.scenario)}</b>'
+             if task.per_scenario else f'<a href="{INDEX_FILE}">← all reports</a>')
+    return (f'<nav class="ge-nav">{where} · {e(task.title)} · '
             f"built {e(built.strftime('%Y-%m-%d %H:%M UTC'))}</nav>")
 
 
 def _report_footer(task: _Task) -> str:
     e = html.escape
-    return (f'<footer class="ge-foot"><details><summary>Resolved scenario '
-            f"<code>{e(task.scenario)}</code></summary><pre>{e(task.scenario_yaml)}</pre>"
-            f"</details>genai_edge {e(_version())} · notebook <code>{e(task.notebook.name)}</code>"
-            f"</footer>")
+    scenario = (f'<details><summary>Resolved scenario <code>{e(task.scenario)}</code></summary>'
+                f"<pre>{e(task.scenario_yaml)}</pre></details>" if task.per_scenario else "")
+    credit = f"<p>{e(task.attribution)}</p>" if task.attribution else ""
+    return (f'<footer class="ge-foot">{scenario}{credit}genai_edge {e(_version())} · '
+            f"notebook <code>{e(task.notebook.name)}</code></footer>")
 
 
 # ------------------------------------------------------------------- index
@@ -784,7 +803,8 @@ def _report_cell(out: Path, scenario: str, stem: str,
     e = html.escape
     page = out / scenario / f"{stem}.html"
     failed = out / scenario / f"{stem}.failed.ipynb"
-    href = f"{_url(scenario)}/{_url(stem)}.html"
+    folder = f"{_url(scenario)}/" if scenario else ""
+    href = f"{folder}{_url(stem)}.html"
     parts = []
     if page.is_file():
         built = _read_json(out / scenario / f"{stem}.stamp").get("built", "")
@@ -796,12 +816,26 @@ def _report_cell(out: Path, scenario: str, stem: str,
     elif result is None and failed.is_file():
         parts.append('<span class="status failed">last run failed</span>')
     if failed.is_file():
-        parts.append(f'<a href="{e(_url(scenario) + "/" + _url(failed.name))}">'
+        parts.append(f'<a href="{e(folder + _url(failed.name))}">'
                      "failed notebook</a>")
     if not parts:
         return '<td class="na">—</td>'
     return f'<td class="{"bad" if result is not None and result.status == "failed" else ""}">' \
            + " ".join(parts) + "</td>"
+
+
+def _global_reports(out: Path, notebooks: Sequence[tuple[str, str]],
+                    results: Mapping[tuple[str, str], ReportResult]) -> str:
+    """List of the scenario-independent reports (``OUT/<stem>.html``)."""
+    if not notebooks:
+        return ""
+    e = html.escape
+    items = []
+    for stem, title in notebooks:
+        cell = _report_cell(out, "", stem, results.get(("", stem)))
+        items.append(f'<tr><th scope="row" class="paradigm">{e(title)}</th>{cell}</tr>')
+    return ('<h2>Independent of the scenario</h2><table class="reports"><tbody>'
+            + "".join(items) + "</tbody></table>")
 
 
 def _url(part: str) -> str:
@@ -826,8 +860,8 @@ def _problems(columns: list[_Column], failed: list[ReportResult]) -> str:
     e = html.escape
     scenario_errors = {c.name: c.error for c in columns if c.error}
     items = [f"<li>scenario <b>{e(c.label)}</b>: {e(c.error)}</li>" for c in columns if c.error]
-    items += [f"<li>scenario <b>{e(r.scenario)}</b>, notebook <b>{e(r.notebook)}</b>: "
-              f"<code>{e(r.error or '')}</code></li>" for r in failed
+    items += [f"<li>{'scenario <b>' + e(r.scenario) + '</b>, ' if r.scenario else ''}"
+              f"notebook <b>{e(r.notebook)}</b>: <code>{e(r.error or '')}</code></li>" for r in failed
               if r.error != scenario_errors.get(r.scenario)]
     if not items:
         return ""
@@ -836,8 +870,9 @@ def _problems(columns: list[_Column], failed: list[ReportResult]) -> str:
 
 def build_index(out: str | os.PathLike, columns: Sequence[_Column],
                 notebooks: Sequence[tuple[str, str]], results: Sequence[ReportResult] = (),
-                metrics: Sequence | None = None) -> str:
-    """The index page (HTML text): summary table, reports table, problems."""
+                metrics: Sequence | None = None,
+                global_notebooks: Sequence[tuple[str, str]] = ()) -> str:
+    """The index page (HTML text): summary table, reports tables, problems."""
     out = Path(out)
     metrics = index_metrics() if metrics is None else metrics
     by_key = {(r.scenario, r.notebook): r for r in results}
@@ -853,6 +888,7 @@ def build_index(out: str | os.PathLike, columns: Sequence[_Column],
         '<div class="scroll">', _summary_table(list(columns), metrics), "</div>",
         "<h2>Reports</h2>", '<div class="scroll">',
         _reports_table(out, list(columns), list(notebooks), by_key), "</div>",
+        _global_reports(out, list(global_notebooks), by_key),
         _problems(list(columns), failed),
         f"<footer>genai_edge {html.escape(_version())} · self-contained page, "
         "no network needed.</footer></body></html>\n",
@@ -878,6 +914,14 @@ def _index_notebooks(out: Path, columns: list[_Column],
     listed = [(nb.stem, nb.title) for nb in notebooks]
     known = {s for s, _ in listed}
     extra = sorted({p.stem for c in columns for p in (out / c.name).glob("*.html")} - known)
+    return listed + [(s, s) for s in extra]
+
+
+def _index_global_notebooks(out: Path, notebooks: Sequence[Notebook]) -> list[tuple[str, str]]:
+    """This run's scenario-independent notebooks, then their other reports in ``out``."""
+    listed = [(nb.stem, nb.title) for nb in notebooks]
+    known = {s for s, _ in listed} | {Path(INDEX_FILE).stem}
+    extra = sorted({p.stem for p in out.glob("*.html")} - known)
     return listed + [(s, s) for s in extra]
 
 
@@ -1133,8 +1177,10 @@ def run_reports(
     jobs = _default_jobs() if jobs is None else int(jobs)
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    nbs = find_notebooks(notebooks)
-    if not nbs:
+    found = find_notebooks(notebooks)
+    nbs = [nb for nb in found if nb.per_scenario]
+    global_nbs = [nb for nb in found if not nb.per_scenario]
+    if not found:
         where = ", ".join(map(str, notebooks)) if notebooks is not None else default_notebook_dir()
         raise ValueError(f"no notebooks to run in {where}")
     args = list(source.builtin_names() if scenarios is None else scenarios)
@@ -1144,9 +1190,16 @@ def run_reports(
     resolved = [_resolve(source, a, overrides) for a in args]
     _check_unique(resolved)
     package = package_digest()
-    progress = _Progress(len(resolved) * len(nbs), echo)
+    progress = _Progress(len(resolved) * len(nbs) + len(global_nbs), echo)
     results: list[ReportResult] = []
     tasks: list[_Task] = []
+    for nb in global_nbs:
+        r, task = _plan(None, nb, out, {}, package, kernel_name, timeout, force)
+        if r is not None:
+            results.append(r)
+            progress(r)
+        else:
+            tasks.append(task)
     for scn in resolved:
         out_dir = out / scn.name
         for nb in nbs:
@@ -1167,13 +1220,14 @@ def run_reports(
         if c.rows is None:
             c.rows = _read_json(out / c.name / SUMMARY_FILE).get("rows")
     columns = _index_columns(out, run_columns)
-    page = build_index(out, columns, _index_notebooks(out, columns, nbs), results, metrics)
+    page = build_index(out, columns, _index_notebooks(out, columns, nbs), results, metrics,
+                       _index_global_notebooks(out, global_nbs))
     index = out / INDEX_FILE
     _write_if_changed(index, page)
 
     order = {(s.name, nb.stem): i for i, (s, nb) in
              enumerate((s, nb) for s in resolved for nb in nbs)}
-    results.sort(key=lambda r: order.get((r.scenario, r.notebook), 0))
+    results.sort(key=lambda r: order.get((r.scenario, r.notebook), -1))
     summary = RunSummary(results, index, time.monotonic() - start,
                          {s.name: s.error for s in resolved if s.error})
     _print_failures(summary, echo)
@@ -1190,12 +1244,22 @@ def _check_unique(resolved: list[_Scenario]) -> None:
             f"{n} ({', '.join(s.arg for s in resolved if s.name == n)})" for n in dupes))
 
 
-def _plan(scn: _Scenario, nb: Notebook, out_dir: Path, overrides: dict[str, str],
+def _plan(scn: _Scenario | None, nb: Notebook, out_dir: Path, overrides: dict[str, str],
           package: str, kernel_name: str, timeout: float | None,
           force: bool) -> tuple[ReportResult | None, _Task | None]:
-    """A finished result (skipped / cannot run) or a task to execute."""
+    """A finished result (skipped / cannot run) or a task to execute.
+
+    ``scn`` is None for a scenario-independent notebook (built into ``out_dir``).
+    """
     html_path = out_dir / f"{nb.stem}.html"
     existing = html_path if html_path.exists() else None
+    if scn is None:
+        key = report_key("", {}, nb.digest, package, kernel_name)
+        if not force and _up_to_date(html_path, out_dir / f"{nb.stem}.stamp", key):
+            (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
+            return ReportResult("", nb.stem, "skipped", html_path), None
+        return None, _Task("", "", nb.path.resolve(), out_dir.resolve(), key, kernel_name,
+                           timeout, nb.title, nb.attribution)
     if scn.yaml is None:
         return ReportResult(scn.name, nb.stem, "failed", existing, error=scn.error), None
     if not nb.has_parameters:
@@ -1208,7 +1272,7 @@ def _plan(scn: _Scenario, nb: Notebook, out_dir: Path, overrides: dict[str, str]
         (out_dir / f"{nb.stem}.failed.ipynb").unlink(missing_ok=True)
         return ReportResult(scn.name, nb.stem, "skipped", html_path), None
     return None, _Task(scn.name, scn.yaml, nb.path.resolve(), out_dir.resolve(), key,
-                       kernel_name, timeout, nb.title)
+                       kernel_name, timeout, nb.title, nb.attribution)
 
 
 # --------------------------------------------------------------------- CLI
