@@ -563,3 +563,39 @@ def test_real_failure_names_cell_and_keeps_executed_notebook(built, tmp_path):
     assert re.search(r"scenario 'beta', notebook 'tiny': cell \d+ \(In \[\d+\]\) "
                      r"`if cfg.get\(\"fail\"\):`: RuntimeError: requested failure", err)
     assert "scenario 'gamma': scenario did not load" in err
+
+
+def test_scenario_independent_notebook_builds_once(tmp_path, monkeypatch):
+    calls = []
+
+    def execute(task, yaml_path, output):
+        import nbformat
+        from nbformat.v4 import new_output
+        calls.append(task.scenario)
+        nb = nbformat.read(task.notebook, as_version=4)
+        nb.cells[1].outputs = [new_output("stream", name="stdout", text="ran once\n")]
+        nbformat.write(nb, output)
+        return nb
+
+    monkeypatch.setattr(report, "_execute_notebook", execute)
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    shutil.copy(FIXTURES / "notebooks" / "tiny.ipynb", nbdir)
+    _write_nb(nbdir / "trends.ipynb", tags=(), heading="# Trends", metadata={
+        "genai_edge": {"per_scenario": False, "attribution": "CREDIT_MARKER data, CC BY 4.0"}})
+    out = tmp_path / "out"
+    kw = dict(notebooks=[nbdir], jobs=1, source=fake.make_source())
+    summary = report.run_reports(None, out, echo=_Lines(), **kw)
+    assert summary.exit_code == 0
+    assert sorted(r.label for r in summary.results) == ["alpha/tiny", "beta/tiny", "trends"]
+    assert calls.count("") == 1
+    page = (out / "trends.html").read_text()
+    assert "ran once" in page and "CREDIT_MARKER" in page and "Resolved scenario" not in page
+    assert _links(page).hrefs[0] == "index.html"
+    index = (out / "index.html").read_text()
+    assert "Independent of the scenario" in index and 'href="trends.html"' in index
+    again = report.run_reports(None, out, echo=_Lines(), **kw)
+    assert [r.status for r in again.results if r.label == "trends"] == ["skipped"]
+    _write_nb(nbdir / "index.ipynb", tags=(), metadata={"genai_edge": {"per_scenario": False}})
+    with pytest.raises(ValueError, match="would replace the index"):
+        report.find_notebooks([nbdir])
