@@ -35,6 +35,20 @@ def _print_json(obj) -> None:
     print(json.dumps(obj, indent=2, allow_nan=False, default=str))
 
 
+def _json_ready(obj):
+    """JSON has no NaN or infinity: NaN (a quantity not defined there) becomes
+    null, unbounded values (unstable queues) the string 'inf'."""
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, float) and obj in (float("inf"), float("-inf")):
+        return "inf" if obj > 0 else "-inf"
+    return obj
+
+
 # ----------------------------------------------------------------- estimate
 def _estimate(args) -> int:
     from . import compute
@@ -84,7 +98,7 @@ def _compare(args) -> int:
         _print_json({"scenario": scn.to_dict(),
                      "metrics": {m.name: {"unit": m.unit, "label": m.label, "direction": m.direction,
                                           "family": m.family} for m in metrics.registry()},
-                     "paradigms": {k: _finite(v.to_dict()) for k, v in results.items()}})
+                     "paradigms": {k: _json_ready(v.to_dict()) for k, v in results.items()}})
         return 0
     print(f"{scn.name}: {scn.description}")
     shown = metrics.headline()
@@ -108,17 +122,6 @@ def _shown(value: float, metric) -> str:
     if metric.digits is not None:
         return f"{x:,.{metric.digits}f}"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
-
-
-def _finite(obj):
-    """JSON has no infinity: unbounded values (unstable queues) become the string 'inf'."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, float) and obj == float("inf"):
-        return "inf"
-    return obj
 
 
 # ----------------------------------------------------------------- validate
@@ -165,19 +168,6 @@ def _catalog(args) -> int:
 
 
 # ------------------------------------------------------------------ scaling
-def _json_ready(obj):
-    """NaN (a quantity a law does not give) becomes null; infinity 'inf'."""
-    if isinstance(obj, dict):
-        return {k: _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, float) and obj != obj:
-        return None
-    if isinstance(obj, float) and obj in (float("inf"), float("-inf")):
-        return "inf" if obj > 0 else "-inf"
-    return obj
-
-
 def _constants(text: str):
     from . import scaling
 
