@@ -1,4 +1,4 @@
-"""Checks shared by the call-table tests of the vectorised model modules."""
+"""Checks shared by the tests: call tables of the vectorised model modules, the CLI."""
 import math
 
 import numpy as np
@@ -18,3 +18,11 @@ def assert_each_argument_accepts_arrays(func, kwargs) -> None:
         arr = func(**{**kwargs, name: np.array([value, value, value])})
         assert isinstance(arr, np.ndarray) and arr.shape == (3,)
         np.testing.assert_allclose(arr, scalar, rtol=1e-12)
+
+
+def run_cli(capsys, *argv):
+    """``genai-edge argv``: (exit code, stdout, stderr)."""
+    from genai_edge import cli
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err

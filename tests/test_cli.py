@@ -6,19 +6,14 @@ import sys
 import pytest
 
 from genai_edge import cli
+from contract import run_cli
 
 ESTIMATE_KEYS = ["prefill_s", "ttft_s", "tpot_s", "decode_tokens_per_s", "weights_bytes",
                  "kv_cache_bytes", "fits_in_memory", "bound"]
 
 
-def run(capsys, *argv):
-    code = cli.main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_estimate_json_has_design_keys(capsys):
-    code, out, _ = run(capsys, "estimate", "--model", "llama-2-7b", "--hardware", "a100-sxm4-80gb",
+    code, out, _ = run_cli(capsys, "estimate", "--model", "llama-2-7b", "--hardware", "a100-sxm4-80gb",
                        "--precision", "fp16", "--prompt-tokens", "2048", "--output-tokens", "1", "--json")
     assert code == 0
     data = json.loads(out)
@@ -28,7 +23,7 @@ def test_estimate_json_has_design_keys(capsys):
 
 
 def test_estimate_text_output(capsys):
-    code, out, _ = run(capsys, "estimate", "--model", "gemma-2b", "--hardware", "snapdragon-8-gen-3",
+    code, out, _ = run_cli(capsys, "estimate", "--model", "gemma-2b", "--hardware", "snapdragon-8-gen-3",
                        "--precision", "q4_0", "--runtime", "llama.cpp")
     assert code == 0 and "token/s" in out and "fits in memory" in out
 
@@ -36,7 +31,7 @@ def test_estimate_text_output(capsys):
 @pytest.mark.parametrize("flag, value", [("--model", "llama-2-7"), ("--hardware", "a100-80gb")])
 def test_unknown_ids_exit_nonzero_with_close_matches(capsys, flag, value):
     args = {"--model": "llama-2-7b", "--hardware": "a100-sxm4-80gb", flag: value}
-    code, _, err = run(capsys, "estimate", *[x for kv in args.items() for x in kv])
+    code, _, err = run_cli(capsys, "estimate", *[x for kv in args.items() for x in kv])
     assert code != 0
     assert "Did you mean" in err and value in err
 
@@ -50,14 +45,14 @@ def test_negative_tokens_error_names_the_flag(capsys):
 
 
 def test_model_that_does_not_fit_reports_false_and_warns(capsys):
-    code, out, err = run(capsys, "estimate", "--model", "llama-3.1-405b", "--hardware", "l4-24gb", "--json")
+    code, out, err = run_cli(capsys, "estimate", "--model", "llama-3.1-405b", "--hardware", "l4-24gb", "--json")
     assert code == 0
     assert json.loads(out)["fits_in_memory"] is False
     assert "warning" in err and "short by" in err
 
 
 def test_validate_json_covers_all_rows(capsys):
-    code, out, _ = run(capsys, "validate", "--json")
+    code, out, _ = run_cli(capsys, "validate", "--json")
     data = json.loads(out)
     assert code == 0 and len(data["cases"]) == 16
     for case in data["cases"]:
@@ -67,7 +62,7 @@ def test_validate_json_covers_all_rows(capsys):
 
 
 def test_catalog_lists_sources(capsys):
-    code, out, _ = run(capsys, "catalog", "hardware", "--json")
+    code, out, _ = run_cli(capsys, "catalog", "hardware", "--json")
     rows = json.loads(out)["hardware"]
     assert code == 0 and all(r["source"] for r in rows)
     assert {"h100-sxm5-80gb", "snapdragon-8-gen-3"} <= {r["id"] for r in rows}

@@ -4,13 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from genai_edge import catalog, cli, feasibility, growth
-
-
-def run(capsys, *argv):
-    code = cli.main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from genai_edge import catalog, feasibility, growth
+from contract import run_cli
 
 
 # ------------------------------------------------------------------ loader
@@ -118,7 +113,7 @@ def test_growth_errors(call, text):
 
 
 def test_cli_growth_json(capsys):
-    code, out, _ = run(capsys, "scaling", "growth", "--quantity", "compute", "--since", "2010", "--json")
+    code, out, _ = run_cli(capsys, "scaling", "growth", "--quantity", "compute", "--since", "2010", "--json")
     d = json.loads(out)
     assert code == 0 and d["n"] > 300
     lo, hi = d["factor_per_year_ci90"]
@@ -126,7 +121,7 @@ def test_cli_growth_json(capsys):
 
 
 def test_cli_unknown_domain_is_one_line(capsys):
-    code, _, err = run(capsys, "scaling", "growth", "--domain", "Cooking")
+    code, _, err = run_cli(capsys, "scaling", "growth", "--domain", "Cooking")
     assert code == 2 and "domain must be one of" in err and err.count("\n") == 1
 
 
@@ -183,7 +178,7 @@ def test_feasibility_table_covers_the_device_classes():
 
 
 def test_cli_horizon_for_jetson_agx_orin(capsys):
-    code, out, _ = run(capsys, "scaling", "horizon", "--hardware", "jetson-agx-orin-64gb",
+    code, out, _ = run_cli(capsys, "scaling", "horizon", "--hardware", "jetson-agx-orin-64gb",
                        "--precision", "w4a16", "--json")
     d = json.loads(out)
     assert code == 0 and 70e9 < d["largest_params"] < 130e9    # 64 GB at ~4.2 bits per weight
@@ -197,5 +192,5 @@ def test_cli_horizon_for_jetson_agx_orin(capsys):
     (["--hardware", "l4-24gb", "--memory-fraction", "0"], "memory_fraction"),
 ])
 def test_cli_horizon_errors(capsys, argv, text):
-    code, _, err = run(capsys, "scaling", "horizon", *argv)
+    code, _, err = run_cli(capsys, "scaling", "horizon", *argv)
     assert code == 2 and text in err and err.count("\n") == 1

@@ -4,7 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from genai_edge import cli, scaling
+from genai_edge import scaling
+from contract import run_cli
 
 CHINCHILLA_C = 5.76e23   # Chinchilla's training budget, Hoffmann et al. 2022 Table 3 [FLOP]
 
@@ -118,14 +119,8 @@ def test_bad_arguments_raise_naming_them(call, names):
         call()
 
 
-def run(capsys, *argv):
-    code = cli.main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_cli_optimal_json(capsys):
-    code, out, _ = run(capsys, "scaling", "optimal", "--compute", "5.76e23", "--fit",
+    code, out, _ = run_cli(capsys, "scaling", "optimal", "--compute", "5.76e23", "--fit",
                        "besiroglu2024", "--json")
     d = json.loads(out)
     assert code == 0 and d["n_params"] == pytest.approx(72.2e9, rel=0.02)
@@ -133,10 +128,10 @@ def test_cli_optimal_json(capsys):
 
 
 def test_cli_optimal_user_constants_and_tokens_law(capsys):
-    code, out, _ = run(capsys, "scaling", "optimal", "--compute", "5.76e23", "--constants",
+    code, out, _ = run_cli(capsys, "scaling", "optimal", "--compute", "5.76e23", "--constants",
                        "1.69,406.4,410.7,0.34,0.28", "--json")
     assert code == 0 and json.loads(out)["tokens_per_param"] == pytest.approx(93, rel=0.03)
-    code, out, _ = run(capsys, "scaling", "optimal", "--compute", "1e24", "--fit", "llama3", "--json")
+    code, out, _ = run_cli(capsys, "scaling", "optimal", "--compute", "1e24", "--fit", "llama3", "--json")
     assert code == 0 and json.loads(out)["loss"] is None
 
 
@@ -146,5 +141,5 @@ def test_cli_optimal_user_constants_and_tokens_law(capsys):
     (["--compute", "1e24", "--constants", "1,2"], "E,A,B,alpha,beta"),
 ])
 def test_cli_optimal_errors_are_one_line(capsys, argv, text):
-    code, out, err = run(capsys, "scaling", "optimal", *argv)
+    code, out, err = run_cli(capsys, "scaling", "optimal", *argv)
     assert code == 2 and text in err and err.count("\n") == 1 and "Traceback" not in err
