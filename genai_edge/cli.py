@@ -202,7 +202,8 @@ def _scaling_growth(args) -> int:
     from . import growth
 
     trend = growth.growth_trend(args.quantity, domain=args.domain, since=args.since,
-                                until=args.until, top_per_year=args.top_per_year)
+                                until=args.until, top_per_year=args.top_per_year,
+                                open_weights=args.open_weights)
     result = trend.summary()
     result.update(domain=args.domain, since=args.since, source=growth.ATTRIBUTION)
     if args.json:
@@ -221,7 +222,8 @@ def _scaling_horizon(args) -> int:
     from . import feasibility
 
     h = feasibility.horizon(args.hardware, args.precision, args.context_tokens,
-                            memory_fraction=args.memory_fraction).to_dict()
+                            memory_fraction=args.memory_fraction,
+                            open_weights=args.open_weights).to_dict()
     if args.json:
         _print_json(_json_ready(h))
         return 0
@@ -256,6 +258,7 @@ def _add_scaling_parser(sub) -> None:
     g.add_argument("--until", type=float, default=None, help="end year, exclusive (default none)")
     g.add_argument("--top-per-year", type=_whole(1), default=None,
                    help="fit only the n largest models of each year (frontier)")
+    g.add_argument("--open-weights", action="store_true", help="models with published weights only")
     g.add_argument("--json", action="store_true")
     g.set_defaults(func=_scaling_growth)
 
@@ -265,6 +268,8 @@ def _add_scaling_parser(sub) -> None:
     h.add_argument("--context-tokens", type=_whole(0), default=4096, help="KV length (default 4096)")
     h.add_argument("--memory-fraction", type=float, default=None,
                    help="usable share of memory (default per device class)")
+    h.add_argument("--open-weights", action="store_true",
+                   help="frontier of models with published weights only")
     h.add_argument("--json", action="store_true")
     h.set_defaults(func=_scaling_horizon)
 

@@ -165,10 +165,12 @@ def largest_model(hardware, precision="w4a16", context_tokens=4096, batch=1, kv_
 
 
 @functools.cache
-def frontier_trend(top_per_year: int = 5, since: float = 2018) -> growth.Trend:
-    """Parameter trend of the ``top_per_year`` largest language models per year."""
+def frontier_trend(top_per_year: int = 5, since: float = 2018,
+                   open_weights: bool = False) -> growth.Trend:
+    """Parameter trend of the ``top_per_year`` largest language models per year
+    (of those with published weights if ``open_weights``)."""
     return growth.growth_trend("parameters", domain="Language", since=since,
-                               top_per_year=top_per_year)
+                               top_per_year=top_per_year, open_weights=open_weights)
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ class Horizon:
 
 def horizon(hardware, precision="w4a16", context_tokens=4096, *, batch=1, kv_bits=16,
             devices=1, memory_fraction=None, at_year=None, top_per_year=5, since=2018,
-            fit=scaling.DEFAULT_FIT) -> Horizon:
+            open_weights=False, fit=scaling.DEFAULT_FIT) -> Horizon:
     """When does the frontier language model stop fitting on ``hardware``?
 
     Parameters
@@ -209,6 +211,9 @@ def horizon(hardware, precision="w4a16", context_tokens=4096, *, batch=1, kv_bit
         Frontier definition: the largest language models per year. [-]
     since : float, default 2018
         First year of the trend fit. [yr]
+    open_weights : bool, default False
+        Frontier of the models with published weights (what a device could
+        actually run) instead of all models.
     fit : str, default `scaling.DEFAULT_FIT`
         Chinchilla-form loss law for the loss gap.
 
@@ -223,7 +228,7 @@ def horizon(hardware, precision="w4a16", context_tokens=4096, *, batch=1, kv_bit
                                 memory_fraction))
     frac = float(_memory_fraction(acc, memory_fraction))
     trend = frontier_trend(int(v.scalar(top_per_year, v.integer, "top_per_year", minimum=1)),
-                           float(v.scalar(since, v.as_float, "since")))
+                           float(v.scalar(since, v.as_float, "since")), bool(open_weights))
     if math.isnan(n_fit):
         year, lo, hi = -math.inf, -math.inf, -math.inf
     else:

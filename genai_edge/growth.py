@@ -147,7 +147,7 @@ def _quantity(quantity: str) -> str:
 
 def trend_data(quantity: str = "compute", domain: str | None = None, since: float | None = 2010,
                until: float | None = None, *, top_per_year: int | None = None,
-               epoch_frontier: bool = False) -> pd.DataFrame:
+               epoch_frontier: bool = False, open_weights: bool = False) -> pd.DataFrame:
     """The models a trend is fitted to (see `growth_trend` for the arguments).
 
     ``attrs["dropped"]`` counts the models of the domain and period left out
@@ -167,6 +167,8 @@ def trend_data(quantity: str = "compute", domain: str | None = None, since: floa
         df = df[df["year"] < v.scalar(until, v.as_float, "until")]
     if epoch_frontier:
         df = df[df["frontier"]]
+    if open_weights:
+        df = df[df["accessibility"].str.startswith("Open weights")]
     missing = int(df[col].isna().sum())
     df = df[df[col].notna()]
     if top_per_year is not None:
@@ -328,8 +330,8 @@ def fit_trend(years, values, quantity: str = "", level: float = 0.9, dropped: in
 
 def growth_trend(quantity: str = "compute", domain: str | None = None, since: float | None = 2010,
                  until: float | None = None, *, top_per_year: int | None = None,
-                 epoch_frontier: bool = False, residual_above: float | None = None,
-                 level: float = 0.9) -> Trend:
+                 epoch_frontier: bool = False, open_weights: bool = False,
+                 residual_above: float | None = None, level: float = 0.9) -> Trend:
     """Growth trend of notable models' training compute, parameters or data.
 
     Parameters
@@ -344,6 +346,9 @@ def growth_trend(quantity: str = "compute", domain: str | None = None, since: fl
         Frontier subset: the n largest models of each calendar year.
     epoch_frontier : bool
         Frontier subset: Epoch AI's "frontier model" flag.
+    open_weights : bool
+        Keep models whose weights are published (any licence), the ones an
+        edge deployment can run.
     residual_above : float, optional
         Frontier subset: models at least this far above the trend of all
         selected models (after the other filters). [dex]
@@ -360,9 +365,11 @@ def growth_trend(quantity: str = "compute", domain: str | None = None, since: fl
     .. [1] Sevilla et al. 2022 (frontier by residual from trend). arXiv:2202.05924
     """
     df = trend_data(quantity, domain, since, until, top_per_year=top_per_year,
-                    epoch_frontier=epoch_frontier)
+                    epoch_frontier=epoch_frontier, open_weights=open_weights)
     col = _quantity(quantity)
     label = _label(quantity, domain, since, until, top_per_year, epoch_frontier, residual_above)
+    if open_weights:
+        label += ", open weights"
     if residual_above is not None:
         cut = v.scalar(residual_above, v.as_float, "residual_above")
         base = fit_trend(df["year"], df[col], quantity, level)

@@ -194,3 +194,14 @@ def test_cli_horizon_for_jetson_agx_orin(capsys):
 def test_cli_horizon_errors(capsys, argv, text):
     code, _, err = run_cli(capsys, "scaling", "horizon", *argv)
     assert code == 2 and text in err and err.count("\n") == 1
+
+
+def test_open_weights_frontier_is_smaller_and_passes_devices_later():
+    data = growth.trend_data("parameters", domain="Language", since=2018, top_per_year=5,
+                             open_weights=True)
+    assert data["accessibility"].str.startswith("Open weights").all()
+    everything = feasibility.horizon("jetson-agx-orin-64gb", "w4a16")
+    open_ = feasibility.horizon("jetson-agx-orin-64gb", "w4a16", open_weights=True)
+    assert open_.largest_params == everything.largest_params
+    assert open_.frontier_params < everything.frontier_params
+    assert open_.horizon_year > everything.horizon_year
