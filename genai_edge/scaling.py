@@ -36,6 +36,7 @@ References
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -336,8 +337,7 @@ class ComputeOptimal:
     loss: object              # [nat/token]; NaN for a tokens-only law
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in
-                ("fit", "compute", "n_params", "n_tokens", "tokens_per_param", "loss")}
+        return dataclasses.asdict(self)
 
 
 def compute_optimal(compute, fit: str | LossFit | TokensLaw = DEFAULT_FIT) -> ComputeOptimal:
