@@ -70,6 +70,7 @@ class Accelerator:
     peak_bf16: float              # [FLOP s^-1]
     peak_fp8: float               # [FLOP s^-1]
     peak_int8: float              # [op s^-1]
+    peak_npu: float               # int8 peak of the neural processing unit [op s^-1]
     power_idle: float             # [W]
     power_max: float              # [W]
     interconnect_bandwidth: float  # [byte s^-1]
@@ -97,6 +98,7 @@ def _hardware_table() -> dict:
             peak_bf16=_num(r["bf16_tflops"]) * u.TFLOPS,
             peak_fp8=_num(r["fp8_tflops"]) * u.TFLOPS,
             peak_int8=_num(r["int8_tops"]) * u.TFLOPS,
+            peak_npu=_num(r["npu_int8_tops"]) * u.TFLOPS,
             power_idle=_num(r["power_idle_w"]), power_max=_num(r["power_max_w"]),
             interconnect_bandwidth=_num(r["interconnect_gbs"]) * u.GBps,
             interconnect=r["interconnect"], status=r["status"], source=r["source"],
@@ -272,11 +274,22 @@ def precision_ids() -> list[str]:
 # --------------------------------------------------------------------- runtimes
 @dataclass(frozen=True)
 class Runtime:
-    """An inference runtime and the family whose efficiency factors it uses."""
+    """An inference runtime and the family whose efficiency factors it uses.
+
+    ``accelerator`` is the unit it runs on (``gpu``, or ``npu`` for
+    runtimes that offload to a neural processing unit, whose peak is the
+    hardware's ``npu_int8_tops``); ``quantized_prefill_peak`` names the
+    hardware peak column its prefill uses for 4-bit weights where that is not
+    the 16-bit one (llama.cpp's CUDA kernels multiply quantized weights with
+    int8 tensor cores), blank otherwise.
+    """
     id: str
     family: str
+    accelerator: str
+    quantized_prefill_peak: str
     description: str
     source: str
+    known: bool = True       # False for ids resolved to the default family
 
 
 @functools.cache

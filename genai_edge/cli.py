@@ -55,10 +55,11 @@ def _estimate(args) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", compute.MemoryWarning)
+        warnings.simplefilter("always", compute.UnknownRuntimeWarning)
         est = compute.estimate(
             args.model, args.hardware, args.precision, args.runtime, devices=args.devices,
             batch=args.batch, prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens,
-            context_tokens=args.context_tokens)
+            context_tokens=args.context_tokens, kv_precision=args.kv_precision)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     result = est.to_dict()
@@ -131,12 +132,15 @@ def _validate(args) -> int:
     table = validation.validation_table()
     summary = validation.summary(table)
     if args.json:
-        _print_json({"cases": table.to_dict(orient="records"), "summary": summary})
+        _print_json({"cases": table.to_dict(orient="records"), "summary": summary,
+                     "by_device_group": validation.breakdown("device_group", table).to_dict(orient="records"),
+                     "by_runtime_family": validation.breakdown("runtime_family", table).to_dict(orient="records")})
         return 0
-    cols = ["case_id", "quantity", "model", "hardware", "devices", "precision", "runtime",
-            "measured", "predicted", "error", "calibration"]
+    cols = ["case_id", "quantity", "model", "hardware", "devices", "batch", "precision", "runtime",
+            "measured", "predicted", "error", "cv_error", "in_fit"]
     view = table[cols].copy()
-    view["error"] = (100 * view["error"]).map("{:+.1f} %".format)
+    for col in ("error", "cv_error"):
+        view[col] = (100 * view[col]).map("{:+.1f} %".format)
     print(view.to_string(index=False))
     print()
     for key, value in summary.items():
@@ -286,7 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--hardware", required=True, help="accelerator id, e.g. h100-sxm5-80gb")
     e.add_argument("--devices", type=_whole(1), default=1, help="tensor-parallel devices (default 1)")
     e.add_argument("--precision", default="fp16", help="weight precision (default fp16)")
-    e.add_argument("--runtime", default="default", help="inference runtime (default: pooled factors)")
+    e.add_argument("--runtime", default="default",
+                   help="inference runtime (default: the device group's default factors; an unknown id "
+                        "gets them too, with a warning)")
+    e.add_argument("--kv-precision", default="fp16", help="KV-cache format: fp16 (default), fp8, int8")
     e.add_argument("--batch", type=_whole(1), default=1, help="concurrent sequences (default 1)")
     e.add_argument("--prompt-tokens", type=_whole(0), default=512, help="prompt length (default 512)")
     e.add_argument("--output-tokens", type=_whole(1), default=128, help="generated tokens (default 128)")

@@ -62,7 +62,8 @@ __all__ = [
     "weights_bytes", "kv_cache_bytes", "prefill_flops", "decode_flops",
     "roofline_time", "ring_allreduce_time", "moe_expected_experts",
     "diffusion_time", "EfficiencyFactors", "efficiency_factors", "device_group",
-    "ComputeEstimate", "estimate", "MemoryWarning",
+    "resolve_runtime", "PassWork", "pass_work", "pass_time", "ComputeEstimate", "estimate",
+    "MemoryWarning", "UnknownRuntimeWarning",
 ]
 
 ALLREDUCE_BITS = 16
@@ -371,19 +372,28 @@ class EfficiencyFactors:
     bandwidth_efficiency: float    # fraction of memory bandwidth achieved [-]
     prefill_layer_overhead: float  # fixed time per layer per prefill pass [s]
     decode_layer_overhead: float   # fixed time per layer per decode step [s]
-    allreduce_step_latency: float  # latency of one ring step [s]
+    allreduce_latency: float       # fixed latency of one tensor-parallel all-reduce [s]
+    overlap_exponent: float        # p of the p-norm joining compute and memory time [-]
     fitted_on: str                 # validation case ids used by the fit
     source: str
 
 
 DEVICE_GROUPS = {
-    "datacenter_gpu": "gpu", "edge_server_gpu": "gpu", "consumer_gpu": "gpu",
-    "edge_soc": "soc", "laptop_soc": "soc", "desktop_soc": "soc", "phone_soc": "soc",
+    "datacenter_gpu": "datacenter_gpu", "edge_server_gpu": "datacenter_gpu",
+    "consumer_gpu": "consumer_gpu", "edge_soc": "edge_soc",
+    "laptop_soc": "laptop_desktop_soc", "desktop_soc": "laptop_desktop_soc",
+    "phone_soc": "phone_soc",
 }
+"""Device class → calibration group: classes in one group share efficiency
+factors (the memory systems of laptop and desktop SoCs are alike)."""
+
+
+class UnknownRuntimeWarning(UserWarning):
+    """The runtime is not in the catalog: documented default factors are used."""
 
 
 def device_group(device_class: str) -> str:
-    """Calibration group of a device class: discrete ``gpu`` or unified-memory ``soc``."""
+    """Calibration group of a device class (see :data:`DEVICE_GROUPS`)."""
     try:
         return DEVICE_GROUPS[device_class]
     except KeyError:
@@ -400,24 +410,77 @@ def _calibration_table() -> dict:
             bandwidth_efficiency=float(r["bandwidth_efficiency"]),
             prefill_layer_overhead=float(r["prefill_layer_overhead_s"]),
             decode_layer_overhead=float(r["decode_layer_overhead_s"]),
-            allreduce_step_latency=float(r["allreduce_step_latency_s"]),
+            allreduce_latency=float(r["allreduce_latency_s"]),
+            overlap_exponent=float(r["overlap_exponent"]),
             fitted_on=r["fitted_on"], source=r["source"])
         table[(f.runtime_family, f.device_group)] = f
     return table
 
 
+def resolve_runtime(runtime) -> catalog.Runtime:
+    """The catalog runtime, or for an unknown id a runtime of the ``default`` family.
+
+    Unknown runtimes are not an error: they get the default factors of the
+    device group, and :func:`estimate` warns which ones.
+    """
+    try:
+        return catalog.runtime(runtime)
+    except catalog.CatalogKeyError:
+        return catalog.Runtime(id=str(runtime), family="default", accelerator="gpu",
+                               quantized_prefill_peak="", known=False,
+                               description="not in the catalog: default factors", source="")
+
+
 def efficiency_factors(runtime="default", device_class="datacenter_gpu") -> EfficiencyFactors:
     """Calibrated factors for a runtime on a device class.
 
-    The runtime's family (``tensorrt``, ``llama.cpp``, ``tinychat``) is looked
-    up in ``data/runtimes.csv``. Families or device groups without calibration
-    rows fall back to the ``default`` family, fitted on all calibration rows
-    pooled (documented default factors).
+    The runtime's family (``tensorrt``, ``llama.cpp``, ``vllm`` ...) is looked
+    up in ``data/runtimes.csv``. A family without its own calibration
+    (too few rows), and an unknown runtime, get the ``default`` factors of the
+    device group: the group's fit with no runtime adjustment.
     """
-    family = catalog.runtime(runtime).family
+    family = resolve_runtime(runtime).family
     group = device_group(device_class)
     table = _calibration_table()
     return table.get((family, group)) or table[("default", group)]
+
+
+# ------------------------------------------------------------ pass timing
+@dataclass(frozen=True)
+class PassWork:
+    """What one forward pass does on each of the tensor-parallel devices.
+
+    Times are at 100 % of the peak and of the bandwidth; :func:`pass_time`
+    applies the efficiencies and overheads.
+    """
+    compute_s: object      # FLOPs per device / peak [s]
+    memory_s: object       # bytes per device / memory bandwidth [s]
+    layers: object         # transformer layers (per-layer overheads) [-]
+    allreduces: object     # all-reduces in the pass (0 without tensor parallelism) [-]
+    transfer_s: object     # bandwidth part of all the all-reduces [s]
+    flops: object          # whole pass, all devices [FLOP]
+    bytes: object          # whole pass, all devices [byte]
+
+
+def pass_time(work: PassWork, factors: EfficiencyFactors, layer_overhead):
+    """Time of one pass: a p-norm roofline plus overheads and communication.
+
+    .. math::
+
+        t = \\left[(t_F/\\eta_F)^p + (t_W/\\eta_W)^p\\right]^{1/p}
+            + L\\,t_\\ell + n_{AR}\\,t_{AR} + t_{xfer}
+
+    p → ∞ is the ideal roofline (compute and memory traffic fully
+    overlapped), p = 1 no overlap; the calibration fits one p. Factor fields
+    may be arrays (one per pass) as well as floats. [s]
+    """
+    p = factors.overlap_exponent
+    a = work.compute_s / factors.compute_efficiency
+    b = work.memory_s / factors.bandwidth_efficiency
+    top = np.maximum(a, b)
+    roof = top * (1.0 + (np.minimum(a, b) / np.where(top > 0, top, 1.0)) ** p) ** (1.0 / p)
+    return (roof + work.layers * layer_overhead + work.allreduces * factors.allreduce_latency
+            + work.transfer_s)
 
 
 # ------------------------------------------------------------------ estimate
@@ -432,6 +495,7 @@ class ComputeEstimate:
     hardware: str
     precision: str
     runtime: str
+    kv_precision: str
     devices: object
     batch: object
     prefill_s: object             # prefill pass, prompt → first token [s]
@@ -439,6 +503,10 @@ class ComputeEstimate:
     tpot_s: object                # time per output token at the mean context [s]
     decode_tokens_per_s: object   # tokens per second over the batch, batch/TPOT [token s^-1]
     e2e_s: object                 # prefill + (output_tokens − 1)·TPOT [s]
+    prefill_flops: object         # prefill pass, all devices [FLOP]
+    prefill_bytes: object         # bytes the prefill pass reads and writes, all devices [byte]
+    decode_flops: object          # one decode step, all devices [FLOP]
+    decode_bytes: object          # bytes one decode step reads, all devices [byte]
     weights_bytes: object         # all weights [byte]
     kv_cache_bytes: object        # KV cache at prompt + output tokens, whole batch [byte]
     memory_required_bytes: object  # weights + KV cache [byte]
@@ -453,7 +521,7 @@ class ComputeEstimate:
         out = {}
         for key, value in self.__dict__.items():
             if key == "factors":
-                value = {k: val for k, val in value.__dict__.items()}
+                value = dict(value.__dict__)
             elif isinstance(value, np.ndarray):
                 value = value.tolist()
             elif isinstance(value, np.generic):
@@ -467,8 +535,66 @@ def _label(is_compute):
     return str(lab) if lab.ndim == 0 else lab
 
 
+def pass_work(model, hardware, precision="fp16", runtime="default", devices=1, batch=1,
+              prompt_tokens=512, context_tokens=512.0, kv_precision="fp16"):
+    """Work of the prefill pass and of one decode step: ``(prefill, decode)`` :class:`PassWork`.
+
+    Prefill reads the weights once (MoE: the experts that the prompt's
+    tokens touch) and writes the prompt's KV cache; a decode step reads the
+    layer weights (MoE: the expected distinct experts the batch touches), the
+    LM head and the KV cache. An untied input embedding is a table lookup:
+    only the batch's rows are read, which is negligible, so it is not
+    counted. Each layer has two all-reduces of the batch's activations
+    (after attention and after the FFN) when ``devices`` > 1 [1]_.
+
+    Parameters are those of :func:`estimate`; ``context_tokens`` is the KV
+    length the decode step attends to. [token]
+
+    References
+    ----------
+    .. [1] M. Shoeybi et al., "Megatron-LM: training multi-billion parameter
+       language models using model parallelism," 2019. arXiv:1909.08053
+    """
+    m, hw, prec, rt = (catalog.model(model), catalog.hardware(hardware),
+                       catalog.precision(precision), resolve_runtime(runtime))
+    kv_bits = catalog.precision(kv_precision).bits_per_weight
+    n, b, s, ctx = (np.asarray(x, dtype=float) for x in (devices, batch, prompt_tokens, context_tokens))
+    bpw = prec.bits_per_weight
+    lm_head = m.vocab * m.d_model
+    attn_dim = m.n_heads * m.head_dim
+    kv_per_token = kv_cache_bytes(m.n_layers, m.n_kv_heads, m.head_dim, 1.0, 1.0, kv_bits)
+    shared_per_layer = m.attention_params_per_layer
+
+    def weight_bytes(tokens):
+        experts = moe_expected_experts(m.n_experts, m.n_active_experts, tokens)
+        return (m.n_layers * (shared_per_layer + experts * m.expert_params) + lm_head) * bpw / 8.0
+
+    decode_peak = hw.peak(prec.compute_peak)
+    prefill_peak = decode_peak
+    if rt.accelerator == "npu" and not math.isnan(hw.peak_npu):
+        prefill_peak = decode_peak = hw.peak_npu
+    elif rt.quantized_prefill_peak and prec.bits_per_weight < 8.5 and prec.activation_bits >= 16:
+        prefill_peak = hw.peak(rt.quantized_prefill_peak)
+    layer_params = m.matmul_params_per_token - lm_head
+
+    def work(flops, bytes_moved, tokens, peak):
+        allreduces = np.where(n > 1, 2.0 * m.n_layers, 0.0)
+        message = b * tokens * m.d_model * ALLREDUCE_BITS / 8.0
+        link = hw.interconnect_bandwidth if n.max() > 1 else 1.0
+        transfer = allreduces * ring_allreduce_time(message, n, link)
+        return PassWork(compute_s=flops / n / peak, memory_s=bytes_moved / n / hw.memory_bandwidth,
+                        layers=float(m.n_layers), allreduces=allreduces, transfer_s=transfer,
+                        flops=flops, bytes=bytes_moved)
+
+    pf = prefill_flops(layer_params, lm_head, m.n_layers, attn_dim, s, 0.0, b)
+    prefill = work(pf, weight_bytes(b * np.maximum(s, 1)) + b * s * kv_per_token, s, prefill_peak)
+    df = decode_flops(m.matmul_params_per_token, m.n_layers, attn_dim, ctx, b)
+    decode = work(df, weight_bytes(b) + b * ctx * kv_per_token, 1.0, decode_peak)
+    return prefill, decode
+
+
 def estimate(model, hardware, precision="fp16", runtime="default", devices=1, batch=1,
-             prompt_tokens=512, output_tokens=128, context_tokens=None, kv_bits=16,
+             prompt_tokens=512, output_tokens=128, context_tokens=None, kv_precision="fp16",
              factors: EfficiencyFactors | None = None, warn=True) -> ComputeEstimate:
     """Estimate prefill, TTFT, TPOT and memory fit of an LLM on accelerators.
 
@@ -481,7 +607,9 @@ def estimate(model, hardware, precision="fp16", runtime="default", devices=1, ba
     precision : str, default 'fp16'
         Weight precision id (``fp16``, ``fp8``, ``int8``, ``w4a16``, ``q4_0`` ...).
     runtime : str, default 'default'
-        Runtime id; selects calibrated efficiency factors.
+        Runtime id; selects calibrated efficiency factors. An id not in the
+        catalog gets the device group's default factors with an
+        :class:`UnknownRuntimeWarning`.
     devices : array_like, default 1
         Tensor-parallel devices (weights and KV cache sharded evenly). [-]
     batch : array_like, default 1
@@ -489,12 +617,14 @@ def estimate(model, hardware, precision="fp16", runtime="default", devices=1, ba
     prompt_tokens : array_like, default 512
         Prompt length. [token]
     output_tokens : array_like, default 128
-        Generated tokens, ≥ 1. [token]
+        Generated tokens, ≥ 1; prompt + output − 1 must fit the model's
+        context window (the last token is never fed back). [token]
     context_tokens : array_like, optional
         KV-cache length at which TPOT is evaluated; default the mean over the
         generation, prompt + output/2. [token]
-    kv_bits : array_like, default 16
-        Bits per KV-cache element. [bit]
+    kv_precision : str, default 'fp16'
+        Number format of the KV cache (``fp16``, ``fp8``, ``int8``): FP8 KV is
+        the default of TensorRT-LLM FP8 deployments.
     factors : EfficiencyFactors, optional
         Override the calibrated factors (used by the calibration itself).
     warn : bool, default True
@@ -507,10 +637,8 @@ def estimate(model, hardware, precision="fp16", runtime="default", devices=1, ba
 
     Notes
     -----
-    Prefill reads the weights once and writes the prompt's KV cache; a decode
-    step reads the weights (MoE: the experts the batch touches) and the KV
-    cache. Each pass takes the roofline time (see module docstring) plus
-    per-layer overheads and two all-reduces per layer when ``devices`` > 1.
+    See :func:`pass_work` for what each pass reads and computes and
+    :func:`pass_time` for how it becomes time.
 
     References
     ----------
@@ -520,49 +648,36 @@ def estimate(model, hardware, precision="fp16", runtime="default", devices=1, ba
     m = catalog.model(model)
     hw = catalog.hardware(hardware)
     prec = catalog.precision(precision)
-    rt = catalog.runtime(runtime)
+    kv_prec = catalog.precision(kv_precision)
+    rt = resolve_runtime(runtime)
     f = factors or efficiency_factors(rt.id, hw.device_class)
+    if not rt.known and factors is None:
+        warnings.warn(
+            f"runtime {rt.id!r} is not in the catalog (see `genai-edge catalog runtimes`): using the "
+            f"default factors of {f.device_group} devices: compute efficiency {f.compute_efficiency:.2f}, "
+            f"bandwidth efficiency {f.bandwidth_efficiency:.2f}, per-layer overhead "
+            f"{f.decode_layer_overhead * 1e6:.0f} us (decode) and {f.prefill_layer_overhead * 1e6:.0f} us "
+            "(prefill)", UnknownRuntimeWarning, stacklevel=2)
 
     n = v.integer(devices, "devices", minimum=1)
     b = v.integer(batch, "batch", minimum=1)
     s = v.integer(prompt_tokens, "prompt_tokens", minimum=0)
     out = v.integer(output_tokens, "output_tokens", minimum=1)
     ctx = s + out / 2.0 if context_tokens is None else v.nonnegative(context_tokens, "context_tokens")
-    kv_bits = v.positive(kv_bits, "kv_bits", allow_inf=False)
     if n.max() > 1 and math.isnan(hw.interconnect_bandwidth):
         raise ValueError(f"devices must be 1 for {hw.id}: it has no device interconnect in the catalog")
+    needed = s + out - 1.0
+    if needed.max() > m.max_context:
+        raise ValueError(
+            f"prompt_tokens + output_tokens - 1 = {int(needed.max())} exceeds the context window of "
+            f"{m.id}, {m.max_context} tokens")
 
-    peak = hw.peak(prec.compute_peak)
-    bpw = prec.bits_per_weight
-    attn_dim = m.n_heads * m.head_dim
-    lm_head = m.vocab * m.d_model
-    layer_params = m.matmul_params_per_token - lm_head
-    kv_per_token = kv_cache_bytes(m.n_layers, m.n_kv_heads, m.head_dim, 1.0, 1.0, kv_bits)
-    act_bytes = ALLREDUCE_BITS / 8.0
+    prefill, decode = pass_work(m, hw, prec, rt, n, b, s, ctx, kv_prec)
+    prefill_s = pass_time(prefill, f, f.prefill_layer_overhead)
+    tpot = pass_time(decode, f, f.decode_layer_overhead)
 
-    # weights read per pass: dense part + experts the batch touches
-    experts_read = moe_expected_experts(m.n_experts, m.n_active_experts, b * np.maximum(s, 1))
-    experts_read_decode = moe_expected_experts(m.n_experts, m.n_active_experts, b)
-    dense_params = m.active_params - m.n_layers * m.n_active_experts * m.expert_params
-    w_prefill = (dense_params + m.n_layers * experts_read * m.expert_params) * bpw / 8.0
-    w_decode = (dense_params + m.n_layers * experts_read_decode * m.expert_params) * bpw / 8.0
-
-    def step(flops, bytes_moved, tokens, layer_overhead):
-        compute_t = flops / n / (peak * f.compute_efficiency)
-        memory_t = bytes_moved / n / (hw.memory_bandwidth * f.bandwidth_efficiency)
-        comm = 0.0
-        if n.max() > 1:
-            comm = 2 * m.n_layers * ring_allreduce_time(
-                b * tokens * m.d_model * act_bytes, n, hw.interconnect_bandwidth,
-                f.allreduce_step_latency)
-        return np.maximum(compute_t, memory_t) + m.n_layers * layer_overhead + comm, compute_t > memory_t
-
-    pf = prefill_flops(layer_params, lm_head, m.n_layers, attn_dim, s, 0.0, b)
-    prefill_s, prefill_compute = step(pf, w_prefill + b * s * kv_per_token, s, f.prefill_layer_overhead)
-    df = decode_flops(m.matmul_params_per_token, m.n_layers, attn_dim, ctx, b)
-    tpot, decode_compute = step(df, w_decode + b * ctx * kv_per_token, 1.0, f.decode_layer_overhead)
-
-    w_total = weights_bytes(m.params_from_architecture, bpw)
+    kv_per_token = kv_cache_bytes(m.n_layers, m.n_kv_heads, m.head_dim, 1.0, 1.0, kv_prec.bits_per_weight)
+    w_total = weights_bytes(m.params_from_architecture, prec.bits_per_weight)
     kv_total = b * (s + out) * kv_per_token
     required = w_total + kv_total
     capacity = n * hw.memory
@@ -576,11 +691,16 @@ def estimate(model, hardware, precision="fp16", runtime="default", devices=1, ba
 
     sa = v.scalar_or_array
     return ComputeEstimate(
-        model=m.id, hardware=hw.id, precision=prec.id, runtime=rt.id,
+        model=m.id, hardware=hw.id, precision=prec.id, runtime=rt.id, kv_precision=kv_prec.id,
         devices=int(n) if n.ndim == 0 else n, batch=int(b) if b.ndim == 0 else b,
         prefill_s=sa(prefill_s), ttft_s=sa(prefill_s), tpot_s=sa(tpot),
         decode_tokens_per_s=sa(b / tpot), e2e_s=sa(prefill_s + (out - 1.0) * tpot),
+        prefill_flops=sa(prefill.flops + 0.0 * prefill_s), prefill_bytes=sa(prefill.bytes + 0.0 * prefill_s),
+        decode_flops=sa(decode.flops + 0.0 * tpot), decode_bytes=sa(decode.bytes + 0.0 * tpot),
         weights_bytes=sa(w_total), kv_cache_bytes=sa(kv_total),
         memory_required_bytes=sa(required), memory_capacity_bytes=sa(capacity),
         fits_in_memory=bool(fits) if np.ndim(fits) == 0 else fits,
-        bound=_label(decode_compute), prefill_bound=_label(prefill_compute), factors=f)
+        bound=_label(decode.compute_s / f.compute_efficiency > decode.memory_s / f.bandwidth_efficiency),
+        prefill_bound=_label(prefill.compute_s / f.compute_efficiency
+                             > prefill.memory_s / f.bandwidth_efficiency),
+        factors=f)

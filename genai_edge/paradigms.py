@@ -135,7 +135,7 @@ def _group_apply(codes, numeric: dict, fn):
 
 def _service(a: ScenarioArrays, site: str) -> Service:
     """Compute per request at one replica of ``site``, once per distinct configuration."""
-    keys = ("model", "hardware", "precision", "runtime")
+    keys = ("model", "hardware", "precision", "runtime", "kv_precision")
     cats = [a.cat(f"{site}.{k}") for k in keys]
     codes = tuple(c for c, _ in cats)
     levels = [lv for _, lv in cats]
@@ -145,7 +145,7 @@ def _service(a: ScenarioArrays, site: str) -> Service:
     kind = a.kind
 
     def one(combo, devices, batch, prompt, output, steps):
-        model, hw_id, prec_id, rt_id = (levels[i][combo[i]] for i in range(4))
+        model, hw_id, prec_id, rt_id, kv_id = (levels[i][combo[i]] for i in range(len(keys)))
         hw = catalog.hardware(hw_id)
         prec = catalog.precision(prec_id)
         no_link = (devices > 1) & math.isnan(hw.interconnect_bandwidth)
@@ -168,8 +168,10 @@ def _service(a: ScenarioArrays, site: str) -> Service:
             return dict(prefill=t, tpot=0.0 * t, required=required, capacity=hw.memory * devices + 0.0 * t)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", compute.MemoryWarning)
-            one_seq = compute.estimate(model, hw, prec_id, rt_id, devices, 1, prompt, output)
-            full = compute.estimate(model, hw, prec_id, rt_id, devices, batch, prompt, output)
+            one_seq = compute.estimate(model, hw, prec_id, rt_id, devices, 1, prompt, output,
+                                       kv_precision=kv_id)
+            full = compute.estimate(model, hw, prec_id, rt_id, devices, batch, prompt, output,
+                                    kv_precision=kv_id)
         return dict(prefill=one_seq.prefill_s, tpot=full.tpot_s, required=full.memory_required_bytes,
                     capacity=full.memory_capacity_bytes)
 

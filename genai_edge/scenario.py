@@ -104,6 +104,9 @@ class Site:
     sites: int = _f(1, "-", "Identical sites sharing the users (e.g. MEC sites).", low=1, integer=True)
     precision: str = _f("fp16", "-", "Weight precision id (catalog).")
     runtime: str = _f("default", "-", "Inference runtime id (catalog).")
+    kv_precision: str = _f("fp16", "-", "KV-cache number format id (catalog precisions: fp16, fp8, int8); "
+                           "FP8 KV is the default of TensorRT-LLM FP8 deployments.",
+                           source="16-bit KV cache, the default of vLLM and llama.cpp")
     batch: int = _f(8, "-", "Sequences decoded together per replica (continuous batching slots).",
                     low=1, integer=True)
     compute_scale: float = _f(1.0, "-", "Multiplier on the calibrated compute times (prefill, per-token "
@@ -188,7 +191,8 @@ def _any_model(model_id):
 
 
 _CATALOG_LOOKUPS = {"model": _any_model, "hardware": catalog.hardware,
-                    "precision": catalog.precision, "runtime": catalog.runtime,
+                    "precision": catalog.precision, "kv_precision": catalog.precision,
+                    "runtime": catalog.runtime,
                     "access": network.access_network}
 
 

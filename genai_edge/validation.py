@@ -1,22 +1,48 @@
 """Published LLM inference measurements vs the compute model.
 
-``data/validation.csv`` holds every shipped measurement (copied with its
-source from ``shared/reference/validation_public.csv``). Rows with
-``calibration == 1`` are the stated subset that ``tools/calibrate.py`` fits the
-efficiency factors on; the others are held out and report honest accuracy.
+``data/validation.csv`` holds every shipped measurement with its source URL
+and the quoted cell. Rows with ``calibration == 1`` are the stated subset
+that ``tools/calibrate.py`` fits the efficiency factors on; the others are
+held out and never enter any fit. The calibration also cross-validates
+(leave one source out): each calibration row is predicted by a fit that saw
+no row of its source, and ``data/cross_validation.csv`` ships those
+predictions. The cross-validated error — over held-out rows and
+cross-validated calibration rows together — is the model's honest accuracy.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 
 from . import catalog, compute
 
-__all__ = ["cases", "predict", "validation_table", "summary"]
+__all__ = ["QUANTITIES", "cases", "quantity_value", "predict", "validation_table", "summary",
+           "held_out_log_spread"]
 
-QUANTITIES = ("prefill_s", "ttft_s", "tpot_s", "decode_tokens_per_s")
-PREFILL_QUANTITIES = ("prefill_s", "ttft_s")
+QUANTITIES = {
+    "prefill_s": "prefill pass time [s]",
+    "ttft_s": "time to first token (compute) [s]",
+    "prefill_tokens_per_s": "prompt tokens processed per second, batch·prompt/prefill [token s^-1]",
+    "tpot_s": "time per output token of one sequence [s]",
+    "decode_tokens_per_s": "output tokens per second over the batch, batch/TPOT [token s^-1]",
+    "throughput_tokens_per_s": ("output tokens per second of a static batch, prefill included: "
+                                "batch·output/(prefill + (output − 1)·TPOT) [token s^-1]"),
+}
+"""Measured quantities the validation rows may hold."""
+PREFILL_QUANTITIES = ("prefill_s", "ttft_s", "prefill_tokens_per_s")
+"""Quantities governed by the prefill pass; the others by decode."""
+
+REGIME_BINS = {
+    "prompt": ([0, 256, 1024, 4096, np.inf], ["<256", "256-1023", "1024-4095", ">=4096"]),
+    "batch": ([1, 2, 16, 128, np.inf], ["1", "2-15", "16-127", ">=128"]),
+    "devices": ([1, 2, 4, 8, np.inf], ["1", "2-3", "4-7", "8"]),
+}
+
+
+def _int(text, default):
+    return int(float(text)) if text not in ("", None) else default
 
 
 def cases() -> list[dict]:
@@ -24,13 +50,26 @@ def cases() -> list[dict]:
     out = []
     for r in catalog.read_csv("validation.csv"):
         if r["quantity"] not in QUANTITIES:
-            continue
+            raise ValueError(f"validation.csv: row {r['case_id']}: key 'quantity' is {r['quantity']!r}; "
+                             f"allowed: {', '.join(QUANTITIES)}")
         out.append(dict(
             r, devices=int(r["devices"]), batch=int(r["batch"]),
-            prompt_tokens=int(r["prompt_tokens"] or 1),
+            prompt_tokens=_int(r["prompt_tokens"], 1), output_tokens=_int(r["output_tokens"], 1),
             context_tokens=float(r["context_tokens"]) if r["context_tokens"] else None,
+            kv_precision=r["kv_precision"] or "fp16",
             measured=float(r["measured"]), calibration=r["calibration"] == "1"))
     return out
+
+
+def quantity_value(quantity, prefill_s, tpot_s, batch, prompt_tokens, output_tokens):
+    """A measured quantity from the model's prefill time and TPOT (see :data:`QUANTITIES`)."""
+    values = {
+        "prefill_s": lambda: prefill_s, "ttft_s": lambda: prefill_s,
+        "prefill_tokens_per_s": lambda: batch * prompt_tokens / prefill_s,
+        "tpot_s": lambda: tpot_s, "decode_tokens_per_s": lambda: batch / tpot_s,
+        "throughput_tokens_per_s": lambda: batch * output_tokens / (prefill_s + (output_tokens - 1) * tpot_s),
+    }
+    return values[quantity]()
 
 
 def predict(case: dict, factors: compute.EfficiencyFactors | None = None) -> float:
@@ -40,54 +79,103 @@ def predict(case: dict, factors: compute.EfficiencyFactors | None = None) -> flo
         est = compute.estimate(
             case["model"], case["hardware"], case["precision"], case["runtime"],
             devices=case["devices"], batch=case["batch"], prompt_tokens=case["prompt_tokens"],
-            output_tokens=1, context_tokens=case["context_tokens"], factors=factors)
-    return float(getattr(est, case["quantity"]))
+            output_tokens=case["output_tokens"], context_tokens=case["context_tokens"],
+            kv_precision=case["kv_precision"], factors=factors)
+    return float(quantity_value(case["quantity"], est.prefill_s, est.tpot_s, case["batch"],
+                                case["prompt_tokens"], case["output_tokens"]))
+
+
+@functools.cache
+def _cross_validated() -> dict:
+    return {r["case_id"]: r for r in catalog.read_csv("cross_validation.csv")}
+
+
+def _bin(values, regime):
+    edges, labels = REGIME_BINS[regime]
+    return [labels[int(np.searchsorted(edges, x, side="right")) - 1] for x in values]
 
 
 def validation_table():
-    """Every validation case with prediction and signed relative error.
+    """Every validation case with its in-fit and cross-validated predictions.
 
     Returns
     -------
     pandas.DataFrame
-        Columns: case_id, quantity, model, hardware, devices, precision,
-        runtime, measured, predicted, unit, error (predicted/measured − 1),
-        calibration (True if the fit used the row), source.
+        One row per case: case_id, quantity, regime ('prefill' or
+        'decode'), model, hardware, device_class, device_group, devices,
+        batch, prompt_tokens, precision, runtime, runtime_family, measured,
+        predicted (shipped factors), error (predicted/measured − 1), in_fit
+        (the shipped fit used the row), cv_predicted (a fit that saw no row
+        of this row's source; the shipped prediction for held-out rows),
+        cv_error, fold, unit, source, and the prompt/batch/devices bins.
     """
     import pandas as pd
 
+    cv = _cross_validated()
     rows = []
     for c in cases():
+        hw = catalog.hardware(c["hardware"])
         p = predict(c)
+        cv_row = cv.get(c["case_id"])
+        if cv_row is None:
+            raise ValueError(f"cross_validation.csv: no row for case {c['case_id']!r}; "
+                             "run `python tools/calibrate.py` after editing validation.csv")
+        cvp = float(cv_row["cv_predicted"]) if c["calibration"] else p
         rows.append(dict(
-            case_id=c["case_id"], quantity=c["quantity"], model=c["model"],
-            hardware=c["hardware"], devices=c["devices"], precision=c["precision"],
-            runtime=c["runtime"], measured=c["measured"], predicted=p, unit=c["unit"],
-            error=p / c["measured"] - 1.0, calibration=c["calibration"], source=c["source"]))
-    return pd.DataFrame(rows)
+            case_id=c["case_id"], quantity=c["quantity"],
+            regime="prefill" if c["quantity"] in PREFILL_QUANTITIES else "decode",
+            model=c["model"], hardware=c["hardware"], device_class=hw.device_class,
+            device_group=compute.device_group(hw.device_class), devices=c["devices"], batch=c["batch"],
+            prompt_tokens=c["prompt_tokens"], precision=c["precision"], runtime=c["runtime"],
+            runtime_family=compute.resolve_runtime(c["runtime"]).family,
+            measured=c["measured"], predicted=p, error=p / c["measured"] - 1.0,
+            in_fit=c["calibration"], cv_predicted=cvp, cv_error=cvp / c["measured"] - 1.0,
+            fold=cv_row["fold"], unit=c["unit"], source=c["source"]))
+    t = pd.DataFrame(rows)
+    for regime in REGIME_BINS:
+        t[f"{regime}_bin"] = _bin(t["prompt_tokens" if regime == "prompt" else regime], regime)
+    return t
 
 
 def summary(table=None) -> dict:
-    """Median |error| for prefill/TTFT and decode rows: all, calibration, held out."""
+    """Median |error| per regime: cross-validated (the headline), in fit, held out, edge devices.
+
+    Keys ``<regime>_cv_median_abs_error`` use every row's cross-validated
+    prediction; ``<regime>_edge_cv_median_abs_error`` the rows on edge
+    devices (Jetson, Apple and phone SoCs, consumer GPUs).
+    """
     t = validation_table() if table is None else table
+    edge = t.device_group.isin(["edge_soc", "laptop_desktop_soc", "phone_soc", "consumer_gpu"])
     out = {}
-    for family, mask in (("prefill_ttft", t.quantity.isin(PREFILL_QUANTITIES)),
-                         ("decode", ~t.quantity.isin(PREFILL_QUANTITIES))):
-        for subset, sel in (("all", mask), ("calibration", mask & t.calibration),
-                            ("held_out", mask & ~t.calibration)):
-            err = np.abs(t.error[sel])
-            out[f"{family}_{subset}_median_abs_error"] = float(err.median()) if len(err) else None
-            out[f"{family}_{subset}_rows"] = int(sel.sum())
+    for regime in ("prefill", "decode"):
+        mask = t.regime == regime
+        for subset, sel, col in (("cv", mask, "cv_error"), ("edge_cv", mask & edge, "cv_error"),
+                                 ("in_fit", mask & t.in_fit, "error"),
+                                 ("held_out", mask & ~t.in_fit, "error")):
+            err = np.abs(t[col][sel])
+            out[f"{regime}_{subset}_median_abs_error"] = float(err.median()) if len(err) else None
+            out[f"{regime}_{subset}_rows"] = int(sel.sum())
     return out
 
 
+def breakdown(by, table=None):
+    """Cross-validated median |error| and row count per value of ``by`` and regime.
+
+    ``by`` is a column of :func:`validation_table` (``device_group``,
+    ``runtime_family``, ``prompt_bin``, ``batch_bin``, ``devices_bin`` ...).
+    """
+    t = validation_table() if table is None else table
+    t = t.assign(abs_cv_error=t.cv_error.abs())
+    return (t.groupby([by, "regime"]).abs_cv_error.agg(["median", "count"])
+            .rename(columns={"median": "cv_median_abs_error", "count": "rows"}).reset_index())
+
+
 def held_out_log_spread(table=None) -> float:
-    """Spread of the model's error on rows the calibration never saw: std of ln(predicted/measured).
+    """Spread of the model's out-of-sample error: std of ln(cv_predicted/measured).
 
     The sigma of a lognormal compute-time factor that stands for the
     calibration's out-of-sample uncertainty (use it with
     ``sweep.Uncertain('lognormal', 1.0, sigma)`` on ``<site>.compute_scale``). [-]
     """
     t = validation_table() if table is None else table
-    held = t[~t.calibration]
-    return float(np.std(np.log1p(held.error.to_numpy()), ddof=1))
+    return float(np.std(np.log1p(t.cv_error.to_numpy()), ddof=1))

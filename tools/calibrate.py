@@ -1,23 +1,38 @@
-"""Fit the compute model's efficiency factors on the calibration subset.
+"""Fit the compute model's efficiency factors and cross-validate them.
 
-Reproducible procedure (re-run by ``tests/test_calibration.py``):
+Reproducible procedure (re-run by ``tests/test_validation.py``):
 
-1. Take the rows of ``genai_edge/data/validation.csv`` with ``calibration == 1``.
-2. For each device group (``gpu``, ``soc``) fit the ``default`` factors on all
-   its calibration rows pooled.
-3. For each (runtime family, device group) with calibration rows, fit that
-   family's factors on its own rows.
+1. The fit uses the rows of ``genai_edge/data/validation.csv`` with
+   ``calibration == 1`` (the stated subset); the others are held out.
+2. Factors are shared, not fitted per (runtime, device) cell:
 
-Each fit minimises, with scipy's bounded least squares, the squared log
-errors log(predicted/measured) plus a weak prior (weight 0.1) that pulls
-parameters the rows cannot identify towards generic values (η_F 0.6,
-η_W 0.7, no overheads, 10 µs all-reduce step — ASSUMPTIONS, weak by
-design). Family fits do not borrow from the pooled default, so one family's
-rows never shift another family's factors. The
-result is written to ``genai_edge/data/calibration.csv``.
+   - per device group g (datacenter GPUs, consumer GPUs, Jetson-class SoCs,
+     laptop/desktop SoCs, phone SoCs): a bandwidth efficiency η_W,g and a
+     compute efficiency η_F,g;
+   - per runtime family r: multipliers exp(μ_W,r), exp(μ_F,r) on those, and
+     a per-layer decode overhead t_dec,r;
+   - global: the per-layer prefill overhead, the latency of one all-reduce
+     and the overlap exponent p of the roofline (see ``compute.pass_time``).
 
-Usage: ``python tools/calibrate.py [--check]`` (``--check`` compares, to 1e-4 relative, with
-the shipped file instead of writing it).
+   η = min(1, η_g·exp(μ_r)). A parameter is free only when at least
+   ``MIN_ROWS`` calibration rows inform it (rows of its group or family in
+   the right regime — decode rows for η_W and t_dec, prefill rows for η_F,
+   tensor-parallel rows for the all-reduce latency); otherwise it stays at
+   its generic value (a runtime family without rows uses the group's
+   factors). Every free parameter has a weak prior (weight ``PRIOR_WEIGHT``)
+   towards generic values — η_W 0.7, η_F 0.5, multipliers 1, overheads 0,
+   all-reduce 10 µs, p 4: ASSUMPTIONS, weak by design.
+3. Scipy's bounded least squares minimises the squared log errors
+   ln(predicted/measured) plus the prior terms.
+4. Cross-validation, leave one source out: for every source among the
+   calibration rows, refit without that source's rows and predict them.
+
+Writes ``genai_edge/data/calibration.csv`` (the factors of every runtime
+family on every device group) and ``genai_edge/data/cross_validation.csv``
+(per row: fold, whether it was in the fit, the cross-validated prediction).
+
+Usage: ``python tools/calibrate.py [--check]`` (``--check`` compares, to 1e-4
+relative, with the shipped files instead of writing them).
 """
 from __future__ import annotations
 
@@ -25,100 +40,235 @@ import argparse
 import csv
 import io
 import sys
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from scipy.optimize import least_squares
 
 from genai_edge import catalog, compute, validation
 
-OUT = Path(__file__).resolve().parents[1] / "genai_edge" / "data" / "calibration.csv"
+DATA = Path(__file__).resolve().parents[1] / "genai_edge" / "data"
+MIN_ROWS = 3
 PRIOR_WEIGHT = 0.1
-GENERIC = np.array([0.6, 0.7, 0.0, 0.0, 10e-6])     # η_F, η_W, t_prefill, t_decode, α
-LOWER = np.array([0.05, 0.05, 0.0, 0.0, 0.0])
-UPPER = np.array([1.0, 1.0, 2e-3, 2e-3, 100e-6])
-SCALE = np.array([1.0, 1.0, 1e-4, 1e-4, 1e-5])       # prior residual scale per parameter
+GROUPS = sorted(set(compute.DEVICE_GROUPS.values()))
 FIELDS = ["runtime_family", "device_group", "compute_efficiency", "bandwidth_efficiency",
-          "prefill_layer_overhead_s", "decode_layer_overhead_s", "allreduce_step_latency_s",
-          "fitted_on", "source"]
+          "prefill_layer_overhead_s", "decode_layer_overhead_s", "allreduce_latency_s",
+          "overlap_exponent", "fitted_on", "source"]
+CV_FIELDS = ["case_id", "fold", "in_fit", "cv_predicted"]
 
 
-def _factors(x, family="fit", group="fit"):
-    return compute.EfficiencyFactors(family, group, *map(float, x), fitted_on="", source="")
+@dataclass(frozen=True)
+class Param:
+    name: str
+    generic: float   # prior centre and value when not free
+    lower: float
+    upper: float
+    scale: float     # prior residual scale
 
 
-def _residuals(x, rows, prior):
-    f = _factors(x)
-    errs = [np.log(validation.predict(r, f) / r["measured"]) for r in rows]
-    return np.concatenate([errs, PRIOR_WEIGHT * (x - prior) / SCALE])
+def _param_space(rows):
+    """All parameters, and the calibration rows that inform each."""
+    families = sorted({r["family"] for r in rows} - {"default"})
+    space = [Param("overlap_exponent", 4.0, 1.0, 20.0, 2.0),
+             Param("prefill_layer_overhead", 0.0, 0.0, 2e-3, 1e-4),
+             Param("allreduce_latency", 10e-6, 0.0, 200e-6, 1e-5),
+             Param("decode_layer_overhead[default]", 0.0, 0.0, 2e-3, 1e-4)]
+    support = {"overlap_exponent": rows, "prefill_layer_overhead": [r for r in rows if r["regime"] == "prefill"],
+               "allreduce_latency": [r for r in rows if r["devices"] > 1],
+               "decode_layer_overhead[default]": [r for r in rows if r["regime"] == "decode"]}
+    for g in GROUPS:
+        space += [Param(f"eta_w[{g}]", 0.7, 0.05, 1.0, 0.3), Param(f"eta_f[{g}]", 0.5, 0.02, 1.0, 0.3)]
+        support[f"eta_w[{g}]"] = [r for r in rows if r["group"] == g and r["regime"] == "decode"]
+        support[f"eta_f[{g}]"] = [r for r in rows if r["group"] == g and r["regime"] == "prefill"]
+    for f in families:
+        space += [Param(f"mu_w[{f}]", 0.0, -1.5, 1.5, 0.3), Param(f"mu_f[{f}]", 0.0, -1.5, 1.5, 0.3),
+                  Param(f"decode_layer_overhead[{f}]", 0.0, 0.0, 2e-3, 1e-4)]
+        support[f"mu_w[{f}]"] = support[f"decode_layer_overhead[{f}]"] = [
+            r for r in rows if r["family"] == f and r["regime"] == "decode"]
+        support[f"mu_f[{f}]"] = [r for r in rows if r["family"] == f and r["regime"] == "prefill"]
+    return space, support
 
 
-def fit(rows, prior):
-    result = least_squares(_residuals, x0=np.clip(prior, LOWER + 1e-9, UPPER - 1e-9),
-                           bounds=(LOWER, UPPER), args=(rows, prior), x_scale=SCALE,
-                           xtol=1e-12, ftol=1e-12, gtol=1e-12)
-    return result.x
+def free_parameters(rows=None) -> dict:
+    """Free parameter name → number of calibration rows that inform it."""
+    rows = _prepared(validation.cases() if rows is None else rows, only_calibration=True)
+    space, support = _param_space(rows)
+    return {p.name: len(support[p.name]) for p in space if len(support[p.name]) >= MIN_ROWS}
 
 
-def calibrate() -> list[dict]:
-    rows = [r for r in validation.cases() if r["calibration"]]
-    for r in rows:
-        r["family"] = catalog.runtime(r["runtime"]).family
-        r["group"] = compute.device_group(catalog.hardware(r["hardware"]).device_class)
+def _prepared(cases, only_calibration=False):
     out = []
-    for group in sorted(set(compute.DEVICE_GROUPS.values())):
-        pooled = [r for r in rows if r["group"] == group]
-        out.append(_row("default", group, fit(pooled, GENERIC), pooled))
-        for family in sorted({r["family"] for r in pooled}):
-            own = [r for r in pooled if r["family"] == family]
-            out.append(_row(family, group, fit(own, GENERIC), own))
+    for c in cases:
+        if only_calibration and not c["calibration"]:
+            continue
+        hw = catalog.hardware(c["hardware"])
+        r = dict(c, family=compute.resolve_runtime(c["runtime"]).family,
+                 group=compute.device_group(hw.device_class),
+                 regime="prefill" if c["quantity"] in validation.PREFILL_QUANTITIES else "decode")
+        out.append(r)
     return out
 
 
-def _row(family, group, x, rows):
-    return dict(zip(FIELDS, [family, group, *(f"{v:.6g}" for v in x),
-                             " ".join(r["case_id"] for r in rows),
-                             "tools/calibrate.py on validation.csv calibration rows"]))
+class Problem:
+    """Calibration rows with their pass work precomputed, so a fit is pure numpy."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        work = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", compute.MemoryWarning)
+            for r in rows:
+                ctx = (r["prompt_tokens"] + r["output_tokens"] / 2.0
+                       if r["context_tokens"] is None else r["context_tokens"])
+                work.append(compute.pass_work(r["model"], r["hardware"], r["precision"], r["runtime"],
+                                              r["devices"], r["batch"], r["prompt_tokens"], ctx,
+                                              r["kv_precision"]))
+        self.prefill = _stack([w[0] for w in work])
+        self.decode = _stack([w[1] for w in work])
+        self.measured = np.array([r["measured"] for r in rows])
+        self.batch, self.prompt, self.output = (np.array([float(r[k]) for r in rows])
+                                                for k in ("batch", "prompt_tokens", "output_tokens"))
+        quantities = np.array([r["quantity"] for r in rows])
+        self.by_quantity = {q: np.flatnonzero(quantities == q) for q in set(quantities)}
+
+    def predict(self, values: dict):
+        """Predicted quantity of every row for parameter values ``values`` (name → value)."""
+        rows = self.rows
+
+        def per_row(template, fallback=None):
+            return np.array([values.get(template.format(**r), values.get(fallback, 0.0)) for r in rows])
+
+        eta_w = np.minimum(1.0, per_row("eta_w[{group}]") * np.exp(per_row("mu_w[{family}]")))
+        eta_f = np.minimum(1.0, per_row("eta_f[{group}]") * np.exp(per_row("mu_f[{family}]")))
+        t_dec = per_row("decode_layer_overhead[{family}]", "decode_layer_overhead[default]")
+        f = SimpleNamespace(compute_efficiency=eta_f, bandwidth_efficiency=eta_w,
+                            allreduce_latency=values["allreduce_latency"],
+                            overlap_exponent=values["overlap_exponent"])
+        prefill = compute.pass_time(self.prefill, f, values["prefill_layer_overhead"])
+        tpot = compute.pass_time(self.decode, f, t_dec)
+        out = np.empty(len(rows))
+        for quantity, idx in self.by_quantity.items():
+            out[idx] = validation.quantity_value(quantity, prefill[idx], tpot[idx], self.batch[idx],
+                                                 self.prompt[idx], self.output[idx])
+        return out
 
 
-def render(table: list[dict]) -> str:
+def _stack(works):
+    return compute.PassWork(**{k: np.array([float(getattr(w, k)) for w in works])
+                               for k in compute.PassWork.__dataclass_fields__})
+
+
+def fit(fit_rows, space, support):
+    """Parameter values (name → value) fitted on ``fit_rows``."""
+    problem = Problem(fit_rows)
+    free = [p for p in space if len([r for r in support[p.name] if r in fit_rows]) >= MIN_ROWS]
+    fixed = {p.name: p.generic for p in space}
+    lower = np.array([p.lower for p in free])
+    upper = np.array([p.upper for p in free])
+    prior = np.array([p.generic for p in free])
+    scale = np.array([p.scale for p in free])
+
+    def residuals(x):
+        values = dict(fixed, **dict(zip((p.name for p in free), x)))
+        err = np.log(problem.predict(values) / problem.measured)
+        return np.concatenate([err, PRIOR_WEIGHT * (x - prior) / scale])
+
+    x0 = np.clip(prior, lower + 1e-9 * scale, upper - 1e-9 * scale)
+    result = least_squares(residuals, x0=x0, bounds=(lower, upper), x_scale=scale,
+                           xtol=1e-12, ftol=1e-12, gtol=1e-12)
+    return dict(fixed, **dict(zip((p.name for p in free), result.x))), [p.name for p in free]
+
+
+def factors_table(values, free, rows) -> list[dict]:
+    """Resolved factors of ``default`` and of every runtime family with free parameters, per device group."""
+    families = ["default"] + sorted({k.split("[")[1][:-1] for k in free if "[" in k
+                                     and not k.startswith(("eta_", "decode_layer_overhead[default]"))})
+    out = []
+    for f in families:
+        for g in GROUPS:
+            used = [r["case_id"] for r in rows if r["group"] == g or (f != "default" and r["family"] == f)]
+            eta_f = min(1.0, values[f"eta_f[{g}]"] * np.exp(values.get(f"mu_f[{f}]", 0.0)))
+            eta_w = min(1.0, values[f"eta_w[{g}]"] * np.exp(values.get(f"mu_w[{f}]", 0.0)))
+            t_dec = values.get(f"decode_layer_overhead[{f}]", values["decode_layer_overhead[default]"])
+            out.append(dict(zip(FIELDS, [
+                f, g, f"{eta_f:.6g}", f"{eta_w:.6g}", f"{values['prefill_layer_overhead']:.6g}",
+                f"{t_dec:.6g}", f"{values['allreduce_latency']:.6g}", f"{values['overlap_exponent']:.6g}",
+                " ".join(used), "tools/calibrate.py on validation.csv calibration rows"])))
+    return out
+
+
+def source_key(row) -> str:
+    """The publication a row comes from (its URL without the fragment)."""
+    return row["source"].split()[0].split("#")[0]
+
+
+def calibrate():
+    """Shipped fit and leave-one-source-out predictions: ``(factors rows, cv rows, values)``."""
+    rows = _prepared(validation.cases())
+    fit_rows = [r for r in rows if r["calibration"]]
+    space, support = _param_space(fit_rows)
+    values, free = fit(fit_rows, space, support)
+    full = Problem(rows).predict(values)
+    cv = {}
+    folds = sorted({source_key(r) for r in fit_rows})
+    for k, src in enumerate(folds):
+        train = [r for r in fit_rows if source_key(r) != src]
+        test = [r for r in fit_rows if source_key(r) == src]
+        fold_values, _ = fit(train, space, support)
+        for r, p in zip(test, Problem(test).predict(fold_values)):
+            cv[r["case_id"]] = (f"source-{k + 1}", "1", p)
+    cv_rows = []
+    for r, p in zip(rows, full):
+        fold, in_fit, pred = cv.get(r["case_id"], ("held-out", "0", p))
+        cv_rows.append(dict(case_id=r["case_id"], fold=fold, in_fit=in_fit, cv_predicted=f"{pred:.6g}"))
+    return factors_table(values, free, fit_rows), cv_rows, values
+
+
+def render(table: list[dict], fields) -> str:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     w.writeheader()
     w.writerows(table)
     return buf.getvalue()
 
 
 def _same(shipped: str, fresh: str) -> bool:
-    """Same rows and labels, and parameters equal to 1e-4 relative (or 1e-9 of their scale).
-
-    A parameter pinned at its bound of 0 comes out as ~1e-29 with digits that
-    depend on the BLAS build; the tolerance keeps the check about the fit.
-    """
+    """Same rows and labels, and numbers equal to 1e-4 relative (or 1e-12 absolute)."""
     a, b = (list(csv.DictReader(io.StringIO(t))) for t in (shipped, fresh))
     if len(a) != len(b):
         return False
-    params = FIELDS[2:7]
     for ra, rb in zip(a, b):
-        if any(ra[k] != rb[k] for k in FIELDS if k not in params):
+        if ra.keys() != rb.keys():
             return False
-        x, y = (np.array([float(r[k]) for k in params]) for r in (ra, rb))
-        if np.any(np.abs(x - y) > 1e-4 * np.maximum(np.abs(x), np.abs(y)) + 1e-9 * SCALE):
-            return False
+        for k in ra:
+            try:
+                x, y = float(ra[k]), float(rb[k])
+            except ValueError:
+                if ra[k] != rb[k]:
+                    return False
+                continue
+            if abs(x - y) > 1e-4 * max(abs(x), abs(y)) + 1e-12:
+                return False
     return True
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="compare with the shipped file")
+    ap.add_argument("--check", action="store_true", help="compare with the shipped files")
     args = ap.parse_args(argv)
-    text = render(calibrate())
+    table, cv_rows, values = calibrate()
+    outputs = {"calibration.csv": render(table, FIELDS), "cross_validation.csv": render(cv_rows, CV_FIELDS)}
     if args.check:
-        same = _same(OUT.read_text(), text)
-        print("calibration.csv is up to date" if same else "calibration.csv differs from a fresh fit")
-        return 0 if same else 1
-    OUT.write_text(text)
-    print(text)
+        stale = [name for name, text in outputs.items() if not _same((DATA / name).read_text(), text)]
+        print(f"{', '.join(stale)} differ from a fresh fit" if stale else "calibration files are up to date")
+        return 1 if stale else 0
+    for name, text in outputs.items():
+        (DATA / name).write_text(text)
+    for k, x in sorted(values.items()):
+        print(f"{k:40s} {x:.6g}")
     return 0
 
 
