@@ -11,21 +11,26 @@ Building blocks (pure, numpy-vectorized, SI units):
 :func:`estimate` wires them together for a catalog model on catalog hardware
 and returns a :class:`ComputeEstimate` (TTFT, TPOT, decode rate, memory fit).
 
-The step time of one forward pass on each of ``devices`` tensor-parallel
-devices is
+The time of one forward pass on each of ``devices`` tensor-parallel devices
+is a roofline with imperfect overlap (:func:`pass_time`)
 
 .. math::
 
-    t = \\max\\left(\\frac{F/n}{P\\,\\eta_F},\\ \\frac{B/n}{W\\,\\eta_W}\\right)
-        + L\\,t_\\ell + 2L\\,t_{AR}
+    t = \\left[\\left(\\frac{F/n}{P\\,\\eta_F}\\right)^p
+        + \\left(\\frac{B/n}{W\\,\\eta_W}\\right)^p\\right]^{1/p}
+        + L\\,t_\\ell + n_{AR}\\,(t_{AR} + t_{xfer})
 
-with F the pass's FLOPs, B the bytes it reads (weights, KV cache), P the peak
-throughput of the precision's compute unit, W the memory bandwidth, L layers,
-t_ℓ a fixed per-layer overhead (kernel launches, framework) and t_AR one
-ring all-reduce. The efficiencies η_F, η_W and the overheads depend on the
-runtime family and the device group; they are fitted by ``tools/calibrate.py``
-on a stated subset of ``validation.csv`` and shipped in
-``data/calibration.csv`` (see :func:`efficiency_factors`).
+with F the pass's FLOPs, B the bytes it reads (layer weights, LM head, KV
+cache; MoE: the experts the batch touches), P the peak throughput of the
+compute unit the runtime uses for that precision, W the memory bandwidth, L
+layers, t_ℓ a fixed per-layer overhead (kernel launches, framework), n_AR = 2L
+all-reduces when n > 1, each with a fixed latency t_AR plus its ring transfer
+time. p → ∞ is the ideal roofline; short prefills, neither compute- nor
+memory-saturated, are slower than either bound, which a finite p describes.
+The efficiencies, overheads and p are fitted by ``tools/calibrate.py`` on a
+stated subset of ``validation.csv`` with shared factors per device group and
+runtime family, and shipped in ``data/calibration.csv`` (see
+:func:`efficiency_factors`).
 
 Glossary: ``params`` parameter count [-]; ``bits_per_weight`` [bit];
 ``prompt_tokens``, ``context_tokens``, ``output_tokens`` [token]; ``batch``

@@ -54,11 +54,34 @@ def test_model_that_does_not_fit_reports_false_and_warns(capsys):
 def test_validate_json_covers_all_rows(capsys):
     code, out, _ = run_cli(capsys, "validate", "--json")
     data = json.loads(out)
-    assert code == 0 and len(data["cases"]) == 16
+    assert code == 0 and len(data["cases"]) >= 64
     for case in data["cases"]:
-        assert {"measured", "predicted", "error", "calibration"} <= set(case)
+        assert {"measured", "predicted", "error", "in_fit", "cv_predicted", "cv_error", "fold"} <= set(case)
         assert case["error"] == pytest.approx(case["predicted"] / case["measured"] - 1)
-    assert "decode_held_out_median_abs_error" in data["summary"]
+        assert case["cv_error"] == pytest.approx(case["cv_predicted"] / case["measured"] - 1)
+    assert {"decode_cv_median_abs_error", "prefill_edge_cv_median_abs_error"} <= set(data["summary"])
+    assert {r["device_group"] for r in data["by_device_group"]} >= {"datacenter_gpu", "edge_soc"}
+
+
+def test_estimate_unknown_runtime_warns_with_the_default_factors(capsys):
+    code, out, err = run_cli(capsys, "estimate", "--model", "llama-3.1-8b", "--hardware", "h100-sxm5-80gb",
+                             "--runtime", "some-new-runtime", "--json")
+    assert code == 0 and json.loads(out)["factors"]["runtime_family"] == "default"
+    assert "warning" in err and "some-new-runtime" in err and "bandwidth efficiency" in err
+
+
+def test_estimate_prompt_beyond_the_context_window_fails_naming_both_numbers(capsys):
+    code, out, err = run_cli(capsys, "estimate", "--model", "llama-3-8b", "--hardware", "h100-sxm5-80gb",
+                             "--prompt-tokens", "10000")
+    assert code != 0 and out == ""
+    assert "10127" in err and "8192" in err and len(err.strip().splitlines()) == 1
+
+
+def test_estimate_kv_precision_flag(capsys):
+    runs = [json.loads(run_cli(capsys, "estimate", "--model", "llama-3.1-8b", "--hardware", "h100-sxm5-80gb",
+                               "--precision", "fp8", "--kv-precision", kv, "--json")[1]) for kv in ("fp16", "fp8")]
+    assert runs[1]["kv_cache_bytes"] == pytest.approx(runs[0]["kv_cache_bytes"] / 2)
+    assert runs[1]["kv_precision"] == "fp8"
 
 
 def test_catalog_lists_sources(capsys):
