@@ -278,15 +278,19 @@ class Runtime:
 
     ``accelerator`` is the unit it runs on (``gpu``, or ``npu`` for
     runtimes that offload to a neural processing unit, whose peak is the
-    hardware's ``npu_int8_tops``); ``quantized_prefill_peak`` names the
-    hardware peak column its prefill uses for 4-bit weights where that is not
-    the 16-bit one (llama.cpp's CUDA kernels multiply quantized weights with
-    int8 tensor cores), blank otherwise.
+    hardware's ``npu_int8_tops``); ``quantized_prefill`` is ``native``
+    (weight-only quantized weights feed the prompt GEMMs directly) or
+    ``dequantize`` (each prompt micro-batch first expands them to fp16 in
+    memory, then runs an fp16 GEMM — llama.cpp's CUDA back end for batches
+    above 32 tokens until mid-2024, ggml-cuda ``ggml_cuda_mul_mat``). ``attention`` is ``fused`` (flash-attention style: the score
+    matrix never leaves the chip) or ``unfused`` (scores are written to and
+    read back from memory in fp32, as in llama.cpp without ``-fa``).
     """
     id: str
     family: str
     accelerator: str
-    quantized_prefill_peak: str
+    quantized_prefill: str
+    attention: str
     description: str
     source: str
     known: bool = True       # False for ids resolved to the default family

@@ -71,6 +71,24 @@ __all__ = [
     "MemoryWarning", "UnknownRuntimeWarning",
 ]
 
+UNFUSED_SCORE_BYTES = 16
+"""Memory traffic per attention-score element of an unfused runtime: the
+fp32 score matrix is written by the K·Q product, read and written by the
+masked softmax and read by the product with V (4 passes × 4 bytes; the
+llama.cpp graph ``ggml_mul_mat`` → ``ggml_soft_max_ext`` → ``ggml_mul_mat``,
+ggml-org/llama.cpp src/llama.cpp ``llm_build_kqv``). [byte]"""
+UNFUSED_UBATCH = 512
+"""Prompt tokens per forward pass of an unfused runtime: each micro-batch's
+scores span the whole context so far, so a prompt of s tokens makes
+s·(s + u)/2 score elements per head (llama.cpp default ``n_ubatch`` = 512,
+common/common.h). [token]"""
+DEQUANTIZED_BYTES = 4
+"""A runtime that dequantizes weights for prompt micro-batches writes each
+weight once in fp16 and the GEMM reads it back (2 + 2 bytes). [byte]"""
+DEQUANT_OPS_PER_WEIGHT = 4
+"""Vector-unit operations to expand one weight-only-quantized weight in a
+decode mat-vec (unpack, mask, convert, scale): an ASSUMPTION, counted at the
+hardware's fp32 rate once per weight per step, whatever the batch. [op]"""
 ALLREDUCE_BITS = 16
 """Tensor-parallel all-reduces carry 16-bit activations (as in TensorRT-LLM
 and vLLM, whatever the weight precision). [bit]"""
@@ -432,7 +450,7 @@ def resolve_runtime(runtime) -> catalog.Runtime:
         return catalog.runtime(runtime)
     except catalog.CatalogKeyError:
         return catalog.Runtime(id=str(runtime), family="default", accelerator="gpu",
-                               quantized_prefill_peak="", known=False,
+                               quantized_prefill="native", attention="fused", known=False,
                                description="not in the catalog: default factors", source="")
 
 
@@ -463,6 +481,7 @@ class PassWork:
     layers: object         # transformer layers (per-layer overheads) [-]
     allreduces: object     # all-reduces in the pass (0 without tensor parallelism) [-]
     transfer_s: object     # bandwidth part of all the all-reduces [s]
+    unfused_s: object      # traffic of unfused steps (attention scores, dequantized weights) / bandwidth [s]
     flops: object          # whole pass, all devices [FLOP]
     bytes: object          # whole pass, all devices [byte]
 
@@ -473,10 +492,12 @@ def pass_time(work: PassWork, factors: EfficiencyFactors, layer_overhead):
     .. math::
 
         t = \\left[(t_F/\\eta_F)^p + (t_W/\\eta_W)^p\\right]^{1/p}
-            + L\\,t_\\ell + n_{AR}\\,t_{AR} + t_{xfer}
+            + t_S/\\eta_W + L\\,t_\\ell + n_{AR}\\,t_{AR} + t_{xfer}
 
     p → ∞ is the ideal roofline (compute and memory traffic fully
-    overlapped), p = 1 no overlap; the calibration fits one p. Factor fields
+    overlapped), p = 1 no overlap; the calibration fits one p. The traffic
+    t_S of unfused steps (attention scores, weights dequantized to fp16) runs
+    between the matrix multiplications, so it adds rather than overlaps. Factor fields
     may be arrays (one per pass) as well as floats. [s]
     """
     p = factors.overlap_exponent
@@ -484,8 +505,8 @@ def pass_time(work: PassWork, factors: EfficiencyFactors, layer_overhead):
     b = work.memory_s / factors.bandwidth_efficiency
     top = np.maximum(a, b)
     roof = top * (1.0 + (np.minimum(a, b) / np.where(top > 0, top, 1.0)) ** p) ** (1.0 / p)
-    return (roof + work.layers * layer_overhead + work.allreduces * factors.allreduce_latency
-            + work.transfer_s)
+    return (roof + work.unfused_s / factors.bandwidth_efficiency + work.layers * layer_overhead
+            + work.allreduces * factors.allreduce_latency + work.transfer_s)
 
 
 # ------------------------------------------------------------------ estimate
@@ -570,31 +591,42 @@ def pass_work(model, hardware, precision="fp16", runtime="default", devices=1, b
     kv_per_token = kv_cache_bytes(m.n_layers, m.n_kv_heads, m.head_dim, 1.0, 1.0, kv_bits)
     shared_per_layer = m.attention_params_per_layer
 
-    def weight_bytes(tokens):
+    def weight_params(tokens):
         experts = moe_expected_experts(m.n_experts, m.n_active_experts, tokens)
-        return (m.n_layers * (shared_per_layer + experts * m.expert_params) + lm_head) * bpw / 8.0
+        return m.n_layers * (shared_per_layer + experts * m.expert_params) + lm_head
 
-    decode_peak = hw.peak(prec.compute_peak)
-    prefill_peak = decode_peak
+    peak = hw.peak(prec.compute_peak)
     if rt.accelerator == "npu" and not math.isnan(hw.peak_npu):
-        prefill_peak = decode_peak = hw.peak_npu
-    elif rt.quantized_prefill_peak and prec.bits_per_weight < 8.5 and prec.activation_bits >= 16:
-        prefill_peak = hw.peak(rt.quantized_prefill_peak)
+        peak = hw.peak_npu
+    weight_only = bpw < prec.activation_bits
     layer_params = m.matmul_params_per_token - lm_head
 
-    def work(flops, bytes_moved, tokens, peak):
+    def work(flops, params_read, extra_bytes, tokens, dequant_ops, unfused_bytes):
         allreduces = np.where(n > 1, 2.0 * m.n_layers, 0.0)
         message = b * tokens * m.d_model * ALLREDUCE_BITS / 8.0
         link = hw.interconnect_bandwidth if n.max() > 1 else 1.0
         transfer = allreduces * ring_allreduce_time(message, n, link)
-        return PassWork(compute_s=flops / n / peak, memory_s=bytes_moved / n / hw.memory_bandwidth,
+        bytes_moved = params_read * bpw / 8.0 + extra_bytes
+        return PassWork(compute_s=(flops / peak + dequant_ops / hw.peak_fp32) / n,
+                        memory_s=bytes_moved / n / hw.memory_bandwidth,
                         layers=float(m.n_layers), allreduces=allreduces, transfer_s=transfer,
-                        flops=flops, bytes=bytes_moved)
+                        unfused_s=unfused_bytes / n / hw.memory_bandwidth, flops=flops, bytes=bytes_moved)
 
+    unfused = rt.attention == "unfused"
+    prompt_tokens_total = b * np.maximum(s, 1)
+    prefill_params = weight_params(prompt_tokens_total)
+    prefill_unfused = (m.n_layers * m.n_heads * b * s * (s + UNFUSED_UBATCH) / 2.0 * UNFUSED_SCORE_BYTES
+                       if unfused else 0.0 * b)
+    if weight_only and rt.quantized_prefill == "dequantize":
+        micro_batches = np.ceil(prompt_tokens_total / UNFUSED_UBATCH)
+        prefill_unfused = prefill_unfused + micro_batches * prefill_params * DEQUANTIZED_BYTES
     pf = prefill_flops(layer_params, lm_head, m.n_layers, attn_dim, s, 0.0, b)
-    prefill = work(pf, weight_bytes(b * np.maximum(s, 1)) + b * s * kv_per_token, s, prefill_peak)
+    prefill = work(pf, prefill_params, b * s * kv_per_token, s, 0.0 * b, prefill_unfused)
     df = decode_flops(m.matmul_params_per_token, m.n_layers, attn_dim, ctx, b)
-    decode = work(df, weight_bytes(b) + b * ctx * kv_per_token, 1.0, decode_peak)
+    decode_params = weight_params(b)
+    decode = work(df, decode_params, b * ctx * kv_per_token, 1.0,
+                  DEQUANT_OPS_PER_WEIGHT * decode_params if weight_only else 0.0 * b,
+                  m.n_layers * m.n_heads * b * ctx * UNFUSED_SCORE_BYTES if unfused else 0.0 * b)
     return prefill, decode
 
 

@@ -29,6 +29,7 @@ QUANTITIES = {
     "decode_tokens_per_s": "output tokens per second over the batch, batch/TPOT [token s^-1]",
     "throughput_tokens_per_s": ("output tokens per second of a static batch, prefill included: "
                                 "batch·output/(prefill + (output − 1)·TPOT) [token s^-1]"),
+    "throughput_tokens_per_gpu_s": "throughput_tokens_per_s divided by the number of GPUs [token s^-1]",
 }
 """Measured quantities the validation rows may hold."""
 PREFILL_QUANTITIES = ("prefill_s", "ttft_s", "prefill_tokens_per_s")
@@ -61,13 +62,15 @@ def cases() -> list[dict]:
     return out
 
 
-def quantity_value(quantity, prefill_s, tpot_s, batch, prompt_tokens, output_tokens):
+def quantity_value(quantity, prefill_s, tpot_s, batch, prompt_tokens, output_tokens, devices=1):
     """A measured quantity from the model's prefill time and TPOT (see :data:`QUANTITIES`)."""
+    throughput = lambda: batch * output_tokens / (prefill_s + (output_tokens - 1) * tpot_s)  # noqa: E731
     values = {
         "prefill_s": lambda: prefill_s, "ttft_s": lambda: prefill_s,
         "prefill_tokens_per_s": lambda: batch * prompt_tokens / prefill_s,
         "tpot_s": lambda: tpot_s, "decode_tokens_per_s": lambda: batch / tpot_s,
-        "throughput_tokens_per_s": lambda: batch * output_tokens / (prefill_s + (output_tokens - 1) * tpot_s),
+        "throughput_tokens_per_s": throughput,
+        "throughput_tokens_per_gpu_s": lambda: throughput() / devices,
     }
     return values[quantity]()
 
@@ -82,7 +85,7 @@ def predict(case: dict, factors: compute.EfficiencyFactors | None = None) -> flo
             output_tokens=case["output_tokens"], context_tokens=case["context_tokens"],
             kv_precision=case["kv_precision"], factors=factors)
     return float(quantity_value(case["quantity"], est.prefill_s, est.tpot_s, case["batch"],
-                                case["prompt_tokens"], case["output_tokens"]))
+                                case["prompt_tokens"], case["output_tokens"], case["devices"]))
 
 
 @functools.cache

@@ -23,8 +23,9 @@ REFERENCE = ROOT / "tests" / "reference" / "validation_public.csv"
 def _calibrate_module():
     spec = importlib.util.spec_from_file_location("calibrate", ROOT / "tools" / "calibrate.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("calibrate", module)
     spec.loader.exec_module(module)
-    return module
+    return sys.modules["calibrate"]
 
 
 @pytest.fixture(scope="module")

@@ -129,8 +129,8 @@ class Problem:
         self.prefill = _stack([w[0] for w in work])
         self.decode = _stack([w[1] for w in work])
         self.measured = np.array([r["measured"] for r in rows])
-        self.batch, self.prompt, self.output = (np.array([float(r[k]) for r in rows])
-                                                for k in ("batch", "prompt_tokens", "output_tokens"))
+        self.batch, self.prompt, self.output, self.devices = (
+            np.array([float(r[k]) for r in rows]) for k in ("batch", "prompt_tokens", "output_tokens", "devices"))
         quantities = np.array([r["quantity"] for r in rows])
         self.by_quantity = {q: np.flatnonzero(quantities == q) for q in set(quantities)}
 
@@ -152,7 +152,7 @@ class Problem:
         out = np.empty(len(rows))
         for quantity, idx in self.by_quantity.items():
             out[idx] = validation.quantity_value(quantity, prefill[idx], tpot[idx], self.batch[idx],
-                                                 self.prompt[idx], self.output[idx])
+                                                 self.prompt[idx], self.output[idx], self.devices[idx])
         return out
 
 
@@ -201,25 +201,44 @@ def factors_table(values, free, rows) -> list[dict]:
 
 
 def source_key(row) -> str:
-    """The publication a row comes from (its URL without the fragment)."""
-    return row["source"].split()[0].split("#")[0]
+    """The publication a row comes from: its URL without the fragment; for GitHub, the repository.
+
+    Every version and file of one repository is one source, so no fold
+    trains on a sibling table of the rows it predicts.
+    """
+    url = row["source"].split()[0].split("#")[0]
+    if url.startswith("https://github.com/"):
+        return "/".join(url.split("/")[:5])
+    return url
 
 
-def calibrate():
-    """Shipped fit and leave-one-source-out predictions: ``(factors rows, cv rows, values)``."""
+def fold_key(row, folds="table") -> str:
+    """The cross-validation group of a row.
+
+    ``table`` (the shipped default): one source's rows on one hardware — a
+    fold predicts a device the fit never saw for that source, from the
+    source's other devices and every other source. ``source``: all rows of
+    one source — a fold predicts a publication (often a whole runtime
+    family) the fit never saw.
+    """
+    return source_key(row) if folds == "source" else f"{source_key(row)} on {row['hardware']}"
+
+
+def calibrate(folds="table"):
+    """Shipped fit and cross-validated predictions: ``(factors rows, cv rows, values)``."""
     rows = _prepared(validation.cases())
     fit_rows = [r for r in rows if r["calibration"]]
     space, support = _param_space(fit_rows)
     values, free = fit(fit_rows, space, support)
     full = Problem(rows).predict(values)
     cv = {}
-    folds = sorted({source_key(r) for r in fit_rows})
-    for k, src in enumerate(folds):
-        train = [r for r in fit_rows if source_key(r) != src]
-        test = [r for r in fit_rows if source_key(r) == src]
+    groups = sorted({fold_key(r, folds) for r in fit_rows})
+    for k, group in enumerate(groups):
+        train = [r for r in fit_rows if fold_key(r, folds) != group]
+        test = [r for r in fit_rows if fold_key(r, folds) == group]
         fold_values, _ = fit(train, space, support)
         for r, p in zip(test, Problem(test).predict(fold_values)):
-            cv[r["case_id"]] = (f"source-{k + 1}", "1", p)
+            cv[r["case_id"]] = (f"fold-{k + 1}", "1", p)
     cv_rows = []
     for r, p in zip(rows, full):
         fold, in_fit, pred = cv.get(r["case_id"], ("held-out", "0", p))
@@ -255,11 +274,32 @@ def _same(shipped: str, fresh: str) -> bool:
     return True
 
 
+def print_cv_medians(cv_rows):
+    """Cross-validated median |error| per regime, all rows and edge devices."""
+    cases = {c["case_id"]: c for c in validation.cases()}
+    edge = {"edge_soc", "laptop_desktop_soc", "phone_soc", "consumer_gpu"}
+    errors = {}
+    for r in cv_rows:
+        c = cases[r["case_id"]]
+        regime = "prefill" if c["quantity"] in validation.PREFILL_QUANTITIES else "decode"
+        err = abs(float(r["cv_predicted"]) / c["measured"] - 1.0)
+        errors.setdefault((regime, "all"), []).append(err)
+        if compute.device_group(catalog.hardware(c["hardware"]).device_class) in edge:
+            errors.setdefault((regime, "edge"), []).append(err)
+    for (regime, subset), errs in sorted(errors.items()):
+        print(f"{regime:8s} {subset:5s} median |error| {np.median(errs):6.1%} over {len(errs)} rows")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="compare with the shipped files")
+    ap.add_argument("--folds", choices=["table", "source"], default="table",
+                    help="cross-validation groups; 'source' only prints its medians (nothing is written)")
     args = ap.parse_args(argv)
-    table, cv_rows, values = calibrate()
+    table, cv_rows, values = calibrate(args.folds)
+    if args.folds != "table":
+        print_cv_medians(cv_rows)
+        return 0
     outputs = {"calibration.csv": render(table, FIELDS), "cross_validation.csv": render(cv_rows, CV_FIELDS)}
     if args.check:
         stale = [name for name, text in outputs.items() if not _same((DATA / name).read_text(), text)]
