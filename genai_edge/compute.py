@@ -397,6 +397,7 @@ class EfficiencyFactors:
     decode_layer_overhead: float   # fixed time per layer per decode step [s]
     allreduce_latency: float       # fixed latency of one tensor-parallel all-reduce [s]
     overlap_exponent: float        # p of the p-norm joining compute and memory time [-]
+    expert_efficiency: float       # mixture-of-experts GEMMs relative to dense ones [-]
     fitted_on: str                 # validation case ids used by the fit
     source: str
 
@@ -435,6 +436,7 @@ def _calibration_table() -> dict:
             decode_layer_overhead=float(r["decode_layer_overhead_s"]),
             allreduce_latency=float(r["allreduce_latency_s"]),
             overlap_exponent=float(r["overlap_exponent"]),
+            expert_efficiency=float(r["expert_efficiency"]),
             fitted_on=r["fitted_on"], source=r["source"])
         table[(f.runtime_family, f.device_group)] = f
     return table
@@ -477,6 +479,7 @@ class PassWork:
     applies the efficiencies and overheads.
     """
     compute_s: object      # FLOPs per device / peak [s]
+    expert_compute_s: object  # the part of compute_s in mixture-of-experts GEMMs [s]
     memory_s: object       # bytes per device / memory bandwidth [s]
     layers: object         # transformer layers (per-layer overheads) [-]
     allreduces: object     # all-reduces in the pass (0 without tensor parallelism) [-]
@@ -495,13 +498,16 @@ def pass_time(work: PassWork, factors: EfficiencyFactors, layer_overhead):
             + t_S/\\eta_W + L\\,t_\\ell + n_{AR}\\,t_{AR} + t_{xfer}
 
     p → ∞ is the ideal roofline (compute and memory traffic fully
-    overlapped), p = 1 no overlap; the calibration fits one p. The traffic
+    overlapped), p = 1 no overlap; the calibration fits one p. Expert GEMMs
+    of mixture-of-experts layers (each expert gets a slice of the tokens)
+    run at a further fraction η_E of the dense compute efficiency. The traffic
     t_S of unfused steps (attention scores, weights dequantized to fp16) runs
     between the matrix multiplications, so it adds rather than overlaps. Factor fields
     may be arrays (one per pass) as well as floats. [s]
     """
     p = factors.overlap_exponent
-    a = work.compute_s / factors.compute_efficiency
+    dense_s = work.compute_s - work.expert_compute_s
+    a = (dense_s + work.expert_compute_s / factors.expert_efficiency) / factors.compute_efficiency
     b = work.memory_s / factors.bandwidth_efficiency
     top = np.maximum(a, b)
     roof = top * (1.0 + (np.minimum(a, b) / np.where(top > 0, top, 1.0)) ** p) ** (1.0 / p)
@@ -601,13 +607,17 @@ def pass_work(model, hardware, precision="fp16", runtime="default", devices=1, b
     weight_only = bpw < prec.activation_bits
     layer_params = m.matmul_params_per_token - lm_head
 
-    def work(flops, params_read, extra_bytes, tokens, dequant_ops, unfused_bytes):
+    def expert_flops(tokens):
+        return 2.0 * m.n_layers * m.n_active_experts * m.expert_params * tokens if m.n_experts > 1 else 0.0 * tokens
+
+    def work(flops, params_read, extra_bytes, tokens, dequant_ops, unfused_bytes, moe_flops):
         allreduces = np.where(n > 1, 2.0 * m.n_layers, 0.0)
         message = b * tokens * m.d_model * ALLREDUCE_BITS / 8.0
         link = hw.interconnect_bandwidth if n.max() > 1 else 1.0
         transfer = allreduces * ring_allreduce_time(message, n, link)
         bytes_moved = params_read * bpw / 8.0 + extra_bytes
         return PassWork(compute_s=(flops / peak + dequant_ops / hw.peak_fp32) / n,
+                        expert_compute_s=moe_flops / peak / n,
                         memory_s=bytes_moved / n / hw.memory_bandwidth,
                         layers=float(m.n_layers), allreduces=allreduces, transfer_s=transfer,
                         unfused_s=unfused_bytes / n / hw.memory_bandwidth, flops=flops, bytes=bytes_moved)
@@ -621,12 +631,14 @@ def pass_work(model, hardware, precision="fp16", runtime="default", devices=1, b
         micro_batches = np.ceil(prompt_tokens_total / UNFUSED_UBATCH)
         prefill_unfused = prefill_unfused + micro_batches * prefill_params * DEQUANTIZED_BYTES
     pf = prefill_flops(layer_params, lm_head, m.n_layers, attn_dim, s, 0.0, b)
-    prefill = work(pf, prefill_params, b * s * kv_per_token, s, 0.0 * b, prefill_unfused)
+    prefill = work(pf, prefill_params, b * s * kv_per_token, s, 0.0 * b, prefill_unfused,
+                   expert_flops(b * s))
     df = decode_flops(m.matmul_params_per_token, m.n_layers, attn_dim, ctx, b)
     decode_params = weight_params(b)
     decode = work(df, decode_params, b * ctx * kv_per_token, 1.0,
                   DEQUANT_OPS_PER_WEIGHT * decode_params if weight_only else 0.0 * b,
-                  m.n_layers * m.n_heads * b * ctx * UNFUSED_SCORE_BYTES if unfused else 0.0 * b)
+                  m.n_layers * m.n_heads * b * ctx * UNFUSED_SCORE_BYTES if unfused else 0.0 * b,
+                  expert_flops(b))
     return prefill, decode
 
 

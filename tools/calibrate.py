@@ -11,8 +11,10 @@ Reproducible procedure (re-run by ``tests/test_validation.py``):
      compute efficiency η_F,g;
    - per runtime family r: multipliers exp(μ_W,r), exp(μ_F,r) on those, and
      a per-layer decode overhead t_dec,r;
-   - global: the per-layer prefill overhead, the latency of one all-reduce
-     and the overlap exponent p of the roofline (see ``compute.pass_time``).
+   - global: the per-layer prefill overhead, the latency of one all-reduce,
+     the overlap exponent p of the roofline and the efficiency of
+     mixture-of-experts GEMMs relative to dense ones (informed by MoE rows
+     that are prefill or batch ≥ 32; see ``compute.pass_time``).
 
    η = min(1, η_g·exp(μ_r)). A parameter is free only when at least
    ``MIN_ROWS`` calibration rows inform it (rows of its group or family in
@@ -21,7 +23,7 @@ Reproducible procedure (re-run by ``tests/test_validation.py``):
    its generic value (a runtime family without rows uses the group's
    factors). Every free parameter has a weak prior (weight ``PRIOR_WEIGHT``)
    towards generic values — η_W 0.7, η_F 0.5, multipliers 1, overheads 0,
-   all-reduce 10 µs, p 4: ASSUMPTIONS, weak by design.
+   all-reduce 10 µs, p 4, expert efficiency 1: ASSUMPTIONS, weak by design.
 3. Scipy's bounded least squares minimises the squared log errors
    ln(predicted/measured) plus the prior terms.
 4. Cross-validation, leave one source out: for every source among the
@@ -56,7 +58,7 @@ PRIOR_WEIGHT = 0.1
 GROUPS = sorted(set(compute.DEVICE_GROUPS.values()))
 FIELDS = ["runtime_family", "device_group", "compute_efficiency", "bandwidth_efficiency",
           "prefill_layer_overhead_s", "decode_layer_overhead_s", "allreduce_latency_s",
-          "overlap_exponent", "fitted_on", "source"]
+          "overlap_exponent", "expert_efficiency", "fitted_on", "source"]
 CV_FIELDS = ["case_id", "fold", "in_fit", "cv_predicted"]
 
 
@@ -75,10 +77,12 @@ def _param_space(rows):
     space = [Param("overlap_exponent", 4.0, 1.0, 20.0, 2.0),
              Param("prefill_layer_overhead", 0.0, 0.0, 2e-3, 1e-4),
              Param("allreduce_latency", 10e-6, 0.0, 200e-6, 1e-5),
-             Param("decode_layer_overhead[default]", 0.0, 0.0, 2e-3, 1e-4)]
+             Param("decode_layer_overhead[default]", 0.0, 0.0, 2e-3, 1e-4),
+             Param("expert_efficiency", 1.0, 0.05, 1.0, 0.3)]
     support = {"overlap_exponent": rows, "prefill_layer_overhead": [r for r in rows if r["regime"] == "prefill"],
                "allreduce_latency": [r for r in rows if r["devices"] > 1],
-               "decode_layer_overhead[default]": [r for r in rows if r["regime"] == "decode"]}
+               "decode_layer_overhead[default]": [r for r in rows if r["regime"] == "decode"],
+               "expert_efficiency": [r for r in rows if r["moe"] and (r["regime"] == "prefill" or r["batch"] >= 32)]}
     for g in GROUPS:
         space += [Param(f"eta_w[{g}]", 0.7, 0.05, 1.0, 0.3), Param(f"eta_f[{g}]", 0.5, 0.02, 1.0, 0.3)]
         support[f"eta_w[{g}]"] = [r for r in rows if r["group"] == g and r["regime"] == "decode"]
@@ -106,7 +110,7 @@ def _prepared(cases, only_calibration=False):
             continue
         hw = catalog.hardware(c["hardware"])
         r = dict(c, family=compute.resolve_runtime(c["runtime"]).family,
-                 group=compute.device_group(hw.device_class),
+                 group=compute.device_group(hw.device_class), moe=catalog.model(c["model"]).n_experts > 1,
                  regime="prefill" if c["quantity"] in validation.PREFILL_QUANTITIES else "decode")
         out.append(r)
     return out
@@ -146,7 +150,8 @@ class Problem:
         t_dec = per_row("decode_layer_overhead[{family}]", "decode_layer_overhead[default]")
         f = SimpleNamespace(compute_efficiency=eta_f, bandwidth_efficiency=eta_w,
                             allreduce_latency=values["allreduce_latency"],
-                            overlap_exponent=values["overlap_exponent"])
+                            overlap_exponent=values["overlap_exponent"],
+                            expert_efficiency=values["expert_efficiency"])
         prefill = compute.pass_time(self.prefill, f, values["prefill_layer_overhead"])
         tpot = compute.pass_time(self.decode, f, t_dec)
         out = np.empty(len(rows))
@@ -196,7 +201,7 @@ def factors_table(values, free, rows) -> list[dict]:
             out.append(dict(zip(FIELDS, [
                 f, g, f"{eta_f:.6g}", f"{eta_w:.6g}", f"{values['prefill_layer_overhead']:.6g}",
                 f"{t_dec:.6g}", f"{values['allreduce_latency']:.6g}", f"{values['overlap_exponent']:.6g}",
-                " ".join(used), "tools/calibrate.py on validation.csv calibration rows"])))
+                f"{values['expert_efficiency']:.6g}", " ".join(used), "tools/calibrate.py on validation.csv calibration rows"])))
     return out
 
 
