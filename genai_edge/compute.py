@@ -395,6 +395,7 @@ class EfficiencyFactors:
     bandwidth_efficiency: float    # fraction of memory bandwidth achieved [-]
     prefill_layer_overhead: float  # fixed time per layer per prefill pass [s]
     decode_layer_overhead: float   # fixed time per layer per decode step [s]
+    decode_sequence_overhead: float  # time per layer per sequence of the batch in a decode step [s]
     allreduce_latency: float       # fixed latency of one tensor-parallel all-reduce [s]
     overlap_exponent: float        # p of the p-norm joining compute and memory time [-]
     expert_efficiency: float       # mixture-of-experts GEMMs relative to dense ones [-]
@@ -434,6 +435,7 @@ def _calibration_table() -> dict:
             bandwidth_efficiency=float(r["bandwidth_efficiency"]),
             prefill_layer_overhead=float(r["prefill_layer_overhead_s"]),
             decode_layer_overhead=float(r["decode_layer_overhead_s"]),
+            decode_sequence_overhead=float(r["decode_sequence_overhead_s"]),
             allreduce_latency=float(r["allreduce_latency_s"]),
             overlap_exponent=float(r["overlap_exponent"]),
             expert_efficiency=float(r["expert_efficiency"]),
@@ -482,6 +484,7 @@ class PassWork:
     expert_compute_s: object  # the part of compute_s in mixture-of-experts GEMMs [s]
     memory_s: object       # bytes per device / memory bandwidth [s]
     layers: object         # transformer layers (per-layer overheads) [-]
+    sequences: object      # sequences in the batch (per-sequence overheads) [-]
     allreduces: object     # all-reduces in the pass (0 without tensor parallelism) [-]
     transfer_s: object     # bandwidth part of all the all-reduces [s]
     unfused_s: object      # traffic of unfused steps (attention scores, dequantized weights) / bandwidth [s]
@@ -489,20 +492,24 @@ class PassWork:
     bytes: object          # whole pass, all devices [byte]
 
 
-def pass_time(work: PassWork, factors: EfficiencyFactors, layer_overhead):
+def pass_time(work: PassWork, factors: EfficiencyFactors, layer_overhead, sequence_overhead=0.0):
     """Time of one pass: a p-norm roofline plus overheads and communication.
 
     .. math::
 
         t = \\left[(t_F/\\eta_F)^p + (t_W/\\eta_W)^p\\right]^{1/p}
-            + t_S/\\eta_W + L\\,t_\\ell + n_{AR}\\,t_{AR} + t_{xfer}
+            + t_S/\\eta_W + L\\,(t_\\ell + B\\,t_{seq}) + n_{AR}\\,t_{AR} + t_{xfer}
 
     p → ∞ is the ideal roofline (compute and memory traffic fully
     overlapped), p = 1 no overlap; the calibration fits one p. Expert GEMMs
     of mixture-of-experts layers (each expert gets a slice of the tokens)
     run at a further fraction η_E of the dense compute efficiency. The traffic
     t_S of unfused steps (attention scores, weights dequantized to fp16) runs
-    between the matrix multiplications, so it adds rather than overlaps. Factor fields
+    between the matrix multiplications, so it adds rather than overlaps. Each
+    of the B sequences of a decode step costs a fixed t_seq per layer beyond its
+    bytes and FLOPs (its own attention kernel work, sampling and batch
+    bookkeeping); measured throughput at batch 64–1024 needs it, batch-1
+    latency does not. Factor fields
     may be arrays (one per pass) as well as floats. [s]
     """
     p = factors.overlap_exponent
@@ -511,7 +518,8 @@ def pass_time(work: PassWork, factors: EfficiencyFactors, layer_overhead):
     b = work.memory_s / factors.bandwidth_efficiency
     top = np.maximum(a, b)
     roof = top * (1.0 + (np.minimum(a, b) / np.where(top > 0, top, 1.0)) ** p) ** (1.0 / p)
-    return (roof + work.unfused_s / factors.bandwidth_efficiency + work.layers * layer_overhead
+    return (roof + work.unfused_s / factors.bandwidth_efficiency
+            + work.layers * (layer_overhead + work.sequences * sequence_overhead)
             + work.allreduces * factors.allreduce_latency + work.transfer_s)
 
 
@@ -619,7 +627,7 @@ def pass_work(model, hardware, precision="fp16", runtime="default", devices=1, b
         return PassWork(compute_s=(flops / peak + dequant_ops / hw.peak_fp32) / n,
                         expert_compute_s=moe_flops / peak / n,
                         memory_s=bytes_moved / n / hw.memory_bandwidth,
-                        layers=float(m.n_layers), allreduces=allreduces, transfer_s=transfer,
+                        layers=float(m.n_layers), sequences=b * 1.0, allreduces=allreduces, transfer_s=transfer,
                         unfused_s=unfused_bytes / n / hw.memory_bandwidth, flops=flops, bytes=bytes_moved)
 
     unfused = rt.attention == "unfused"
@@ -723,7 +731,7 @@ def estimate(model, hardware, precision="fp16", runtime="default", devices=1, ba
 
     prefill, decode = pass_work(m, hw, prec, rt, n, b, s, ctx, kv_prec)
     prefill_s = pass_time(prefill, f, f.prefill_layer_overhead)
-    tpot = pass_time(decode, f, f.decode_layer_overhead)
+    tpot = pass_time(decode, f, f.decode_layer_overhead, f.decode_sequence_overhead)
 
     kv_per_token = kv_cache_bytes(m.n_layers, m.n_kv_heads, m.head_dim, 1.0, 1.0, kv_prec.bits_per_weight)
     w_total = weights_bytes(m.params_from_architecture, prec.bits_per_weight)

@@ -35,7 +35,7 @@ file uses a smaller deployment with the same edge/cloud holding-time ratio
 slots, B ~ 30 %, cloud utilisation 0.66. Here the closed form is exact to
 0.01 % (the 3-term interval law gives the same mean wait as the full 5-term
 one, which reproduces the exact Markov chain in ``tests/test_overflow.py``),
-so any difference is simulation noise. One replication of ~460,000 requests
+so any difference is simulation noise. One replication of ~510,000 requests
 has a standard deviation of ~3.7 % with a long right tail (40 replications
 of an independent simulator); 8 Ciw replications estimated their own
 standard error at 0.97 % yet came out +4.7 % (seeds 20240611-18) and +0.2 %
@@ -61,7 +61,7 @@ pytestmark = pytest.mark.slow
 
 OVERRIDES = {
     "edge_cloud.strategy": "overflow",
-    "workload.users": 1269,
+    "workload.users": 1400,
     "workload.rate_per_user_per_h": 6,
     "mec.sites": 5,
     "mec.replicas": 1,
@@ -73,7 +73,7 @@ OVERRIDES = {
 
 SEED = 20240611
 REPLICATIONS = 16
-HORIZON_S = 222_000.0   # per replication: ~460,000 counted requests at 2.1 requests/s
+HORIZON_S = 222_000.0   # per replication: ~510,000 counted requests at 2.3 requests/s
 WARMUP_S = 2_000.0      # discard the transient from an empty network (> 200 hold_e)
 COOLDOWN_S = 1_000.0    # arrivals after horizon - COOLDOWN_S are not counted
 RTOL = 0.05
@@ -170,7 +170,7 @@ def simulated(replications):
 
 def test_scenario_is_in_the_intended_regime(model):
     scn, res, mec, cloud = model
-    assert cloud.service_time / mec.service_time == pytest.approx(0.46, abs=0.02)   # as chatbot
+    assert cloud.service_time < mec.service_time   # overflow goes to the faster 70B-on-H100 cloud
     assert 0.2 <= cloud.arrival_rate / scn.arrival_rate <= 0.4
     assert 0.5 <= cloud.utilization <= 0.8
     assert res.breakdown["queue"] > 0.1
@@ -183,8 +183,8 @@ def test_breakdown_queue_is_blocking_times_the_map_wait(model):
     scn, res, mec, cloud = model
     lam_e = scn.arrival_rate / scn.mec.sites
     b = float(queueing.erlang_b(lam_e * mec.service_time, mec.servers))
-    assert cloud.arrival_rate == b * scn.arrival_rate
-    assert mec.utilization == lam_e * (1 - b) * mec.service_time / mec.servers
+    assert cloud.arrival_rate == pytest.approx(b * scn.arrival_rate, rel=1e-12)
+    assert mec.utilization == pytest.approx(lam_e * (1 - b) * mec.service_time / mec.servers, rel=1e-12)
     note = re.search(r"overflow: ([0-9.]+)% of requests overflow", res.notes)
     assert note and note.group(1) == f"{100 * b:.2f}"
     terms = overflow.overflow_interval(lam_e, 1 / mec.service_time, mec.servers).reduced(3)

@@ -215,7 +215,7 @@ def test_diffusion_scenario_rejects_llm_only_strategy():
 def test_overflow_is_split_over_cloud_sites_and_degrades_openly_when_too_large():
     from genai_edge import overflow
     base = scenario.load("chatbot").replace(**{
-        "edge_cloud.strategy": "overflow", "workload.users": 3780, "workload.rate_per_user_per_h": 6,
+        "edge_cloud.strategy": "overflow", "workload.users": 4600, "workload.rate_per_user_per_h": 6,
         "mec.replicas": 1, "cloud.sites": 2, "cloud.replicas": 1})   # 10 sites, B ~ 15 %
     res = paradigms.evaluate(base)["edge_cloud"]
     mec, cloud = res.sites
@@ -228,10 +228,10 @@ def test_overflow_is_split_over_cloud_sites_and_degrades_openly_when_too_large()
     assert res.breakdown["queue"] == pytest.approx(blocked * wait.mean, rel=1e-12)
     assert "3-term" in res.notes and 0.1 < blocked < 0.2 and cloud.stable
     # 300 MEC sites: too many phases for 3 terms, 2 terms still fit
-    big = paradigms.evaluate(base.replace(**{"mec.sites": 300, "workload.users": 113_400,
+    big = paradigms.evaluate(base.replace(**{"mec.sites": 300, "workload.users": 138_000,
                                              "cloud.replicas": 8}))["edge_cloud"]
     assert "2-term" in big.notes and big.sites[1].stable
     # 1000 sites x 2,000 cloud slots: Poisson, and the note says it underestimates
-    huge = paradigms.evaluate(base.replace(**{"mec.sites": 1000, "workload.users": 378_000,
+    huge = paradigms.evaluate(base.replace(**{"mec.sites": 1000, "workload.users": 460_000,
                                               "cloud.replicas": 125}))["edge_cloud"]
     assert "UNDERESTIMATES" in huge.notes and math.isfinite(huge.e2e_s)

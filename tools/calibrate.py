@@ -14,7 +14,8 @@ Reproducible procedure (re-run by ``tests/test_validation.py``):
    - global: the per-layer prefill overhead, the latency of one all-reduce,
      the overlap exponent p of the roofline and the efficiency of
      mixture-of-experts GEMMs relative to dense ones (informed by MoE rows
-     that are prefill or batch ≥ 32; see ``compute.pass_time``).
+     that are prefill or batch ≥ 32) and the per-sequence decode overhead
+     (informed by decode rows at batch ≥ 8; see ``compute.pass_time``).
 
    η = min(1, η_g·exp(μ_r)). A parameter is free only when at least
    ``MIN_ROWS`` calibration rows inform it (rows of its group or family in
@@ -23,11 +24,14 @@ Reproducible procedure (re-run by ``tests/test_validation.py``):
    its generic value (a runtime family without rows uses the group's
    factors). Every free parameter has a weak prior (weight ``PRIOR_WEIGHT``)
    towards generic values — η_W 0.7, η_F 0.5, multipliers 1, overheads 0,
-   all-reduce 10 µs, p 4, expert efficiency 1: ASSUMPTIONS, weak by design.
+   all-reduce 10 µs, p 4, expert efficiency 1, per-sequence overhead 0: ASSUMPTIONS, weak by design.
 3. Scipy's bounded least squares minimises the squared log errors
    ln(predicted/measured) plus the prior terms.
-4. Cross-validation, leave one source out: for every source among the
-   calibration rows, refit without that source's rows and predict them.
+4. Cross-validation, leave one table out: for every (source, device) pair
+   among the calibration rows, refit without those rows and predict them.
+   ``--folds source`` leaves whole sources out instead (stricter: a runtime
+   family seen in one source only is then predicted with generic factors)
+   and prints its medians without writing anything.
 
 Writes ``genai_edge/data/calibration.csv`` (the factors of every runtime
 family on every device group) and ``genai_edge/data/cross_validation.csv``
@@ -57,7 +61,7 @@ MIN_ROWS = 3
 PRIOR_WEIGHT = 0.1
 GROUPS = sorted(set(compute.DEVICE_GROUPS.values()))
 FIELDS = ["runtime_family", "device_group", "compute_efficiency", "bandwidth_efficiency",
-          "prefill_layer_overhead_s", "decode_layer_overhead_s", "allreduce_latency_s",
+          "prefill_layer_overhead_s", "decode_layer_overhead_s", "decode_sequence_overhead_s", "allreduce_latency_s",
           "overlap_exponent", "expert_efficiency", "fitted_on", "source"]
 CV_FIELDS = ["case_id", "fold", "in_fit", "cv_predicted"]
 
@@ -78,10 +82,12 @@ def _param_space(rows):
              Param("prefill_layer_overhead", 0.0, 0.0, 2e-3, 1e-4),
              Param("allreduce_latency", 10e-6, 0.0, 200e-6, 1e-5),
              Param("decode_layer_overhead[default]", 0.0, 0.0, 2e-3, 1e-4),
+             Param("decode_sequence_overhead", 0.0, 0.0, 1e-4, 1e-6),
              Param("expert_efficiency", 1.0, 0.05, 1.0, 0.3)]
     support = {"overlap_exponent": rows, "prefill_layer_overhead": [r for r in rows if r["regime"] == "prefill"],
                "allreduce_latency": [r for r in rows if r["devices"] > 1],
                "decode_layer_overhead[default]": [r for r in rows if r["regime"] == "decode"],
+               "decode_sequence_overhead": [r for r in rows if r["regime"] == "decode" and r["batch"] >= 8],
                "expert_efficiency": [r for r in rows if r["moe"] and (r["regime"] == "prefill" or r["batch"] >= 32)]}
     for g in GROUPS:
         space += [Param(f"eta_w[{g}]", 0.7, 0.05, 1.0, 0.3), Param(f"eta_f[{g}]", 0.5, 0.02, 1.0, 0.3)]
@@ -153,7 +159,7 @@ class Problem:
                             overlap_exponent=values["overlap_exponent"],
                             expert_efficiency=values["expert_efficiency"])
         prefill = compute.pass_time(self.prefill, f, values["prefill_layer_overhead"])
-        tpot = compute.pass_time(self.decode, f, t_dec)
+        tpot = compute.pass_time(self.decode, f, t_dec, values["decode_sequence_overhead"])
         out = np.empty(len(rows))
         for quantity, idx in self.by_quantity.items():
             out[idx] = validation.quantity_value(quantity, prefill[idx], tpot[idx], self.batch[idx],
@@ -200,7 +206,7 @@ def factors_table(values, free, rows) -> list[dict]:
             t_dec = values.get(f"decode_layer_overhead[{f}]", values["decode_layer_overhead[default]"])
             out.append(dict(zip(FIELDS, [
                 f, g, f"{eta_f:.6g}", f"{eta_w:.6g}", f"{values['prefill_layer_overhead']:.6g}",
-                f"{t_dec:.6g}", f"{values['allreduce_latency']:.6g}", f"{values['overlap_exponent']:.6g}",
+                f"{t_dec:.6g}", f"{values['decode_sequence_overhead']:.6g}", f"{values['allreduce_latency']:.6g}", f"{values['overlap_exponent']:.6g}",
                 f"{values['expert_efficiency']:.6g}", " ".join(used), "tools/calibrate.py on validation.csv calibration rows"])))
     return out
 
