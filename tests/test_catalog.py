@@ -83,3 +83,13 @@ def test_unknown_ids_list_close_matches(lookup, bad, close):
     with pytest.raises(KeyError) as err:
         lookup(bad)
     assert close in str(err.value) and "Did you mean" in str(err.value)
+
+
+def test_image_generation_measurements_cite_their_cell():
+    """Published time-per-image rows: each with steps, resolution, a URL and the quoted cell."""
+    rows = catalog.read_csv("diffusion_validation.csv")
+    assert len(rows) >= 12
+    for r in rows:
+        assert r["source"].startswith("https://") and r["quote"].strip(), r["case_id"]
+        assert int(r["steps"]) >= 1 and int(r["width"]) >= 256 and float(r["measured"]) > 0, r["case_id"]
+        assert r["unit"] in ("s", "it/s"), r["case_id"]

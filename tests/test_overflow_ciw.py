@@ -31,20 +31,20 @@ Regime and precision. Overflow waits come in long correlated bursts, so the
 simulated mean converges slowly: in the chatbot-sized case of 10 sites x 16
 slots its standard error was still 8.6 % after 1.35 million requests. This
 file uses a smaller deployment with the same edge/cloud holding-time ratio
-(0.46): 5 MEC sites of one L4 replica x 4 slots, one cloud replica of 4
-slots, B ~ 30 %, cloud utilisation 0.66. Here the closed form is exact to
+(0.49): 5 MEC sites of one L4 replica x 4 slots, one cloud replica of 4
+slots, B ~ 28 %, cloud utilisation 0.65. Here the closed form is exact to
 0.01 % (the 3-term interval law gives the same mean wait as the full 5-term
 one, which reproduces the exact Markov chain in ``tests/test_overflow.py``),
 so any difference is simulation noise. One replication of ~510,000 requests
 has a standard deviation of ~3.7 % with a long right tail (40 replications
 of an independent simulator); 8 Ciw replications estimated their own
 standard error at 0.97 % yet came out +4.7 % (seeds 20240611-18) and +0.2 %
-(seeds 100-107). Hence 16 replications (7.4 million requests, two processes
+(seeds 100-107). Hence 16 replications (8.2 million requests, two processes
 at a time), with the standard error recomputed from the replications and
 asserted below 1.5 % so that the 5 % check can fail. Result with the seeds
-below: simulated 0.767 s +- 1.1 % against the closed form's 0.752 s (-2.0 %);
-blocking +0.14 % from Erlang B; the Poisson treatment of the overflow
-(Erlang C) misses the same simulation by -54 %, also asserted.
+below: simulated 0.606 s +- 0.53 % against the closed form's 0.606 s (-0.005 %);
+blocking +0.04 % from Erlang B; the Poisson treatment of the overflow
+(Erlang C) misses the same simulation by -55 %, also asserted.
 """
 import math
 import re
