@@ -131,10 +131,14 @@ def _validate(args) -> int:
 
     table = validation.validation_table()
     summary = validation.summary(table)
+    images = validation.diffusion_table()
+    image_summary = validation.diffusion_summary(images)
     if args.json:
         _print_json({"cases": table.to_dict(orient="records"), "summary": summary,
                      "by_device_group": validation.breakdown("device_group", table).to_dict(orient="records"),
-                     "by_runtime_family": validation.breakdown("runtime_family", table).to_dict(orient="records")})
+                     "by_runtime_family": validation.breakdown("runtime_family", table).to_dict(orient="records"),
+                     "image_cases": _json_ready(images.to_dict(orient="records")),
+                     "image_summary": image_summary})
         return 0
     cols = ["case_id", "quantity", "model", "hardware", "devices", "batch", "precision", "runtime",
             "measured", "predicted", "error", "cv_error", "in_fit"]
@@ -146,6 +150,10 @@ def _validate(args) -> int:
     for key, value in summary.items():
         if key.endswith("error") and value is not None:
             print(f"{key:48s} {100 * value:6.1f} %")
+    print()
+    print(f"image generation: {image_summary['covered_rows']} of {image_summary['rows']} rows covered, "
+          f"cross-validated median |error| {100 * image_summary['cv_median_abs_error']:.1f} % "
+          f"(in fit {100 * image_summary['in_fit_median_abs_error']:.1f} %)")
     return 0
 
 

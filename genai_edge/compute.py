@@ -66,7 +66,8 @@ from . import catalog
 __all__ = [
     "weights_bytes", "kv_cache_bytes", "prefill_flops", "decode_flops",
     "roofline_time", "ring_allreduce_time", "moe_expected_experts",
-    "diffusion_time", "EfficiencyFactors", "efficiency_factors", "device_group",
+    "diffusion_time", "DiffusionFactors", "diffusion_factors", "diffusion_estimate",
+    "EfficiencyFactors", "efficiency_factors", "device_group",
     "resolve_runtime", "PassWork", "pass_work", "pass_time", "ComputeEstimate", "estimate",
     "MemoryWarning", "UnknownRuntimeWarning",
 ]
@@ -345,32 +346,41 @@ def moe_expected_experts(n_experts, n_active_experts, batch):
     return v.scalar_or_array(e * (1.0 - (1.0 - k / e) ** b))
 
 
-def diffusion_time(steps, flops_per_step, decoder_flops, peak_flops, compute_efficiency=1.0):
-    """Time to generate one image with a latent diffusion model (compute-bound).
+def diffusion_time(steps, flops_per_step, decoder_flops, peak_flops, compute_efficiency=1.0,
+                   vector_flops=math.inf, vector_work=0.0, step_overhead=0.0):
+    """Time to generate one batch of images with a latent diffusion model.
+
+    Each denoising step runs the U-Net's matrix work on the matrix units at
+    a fraction η of their peak P, plus the non-matrix work (normalisations,
+    activations, element-wise steps), which runs on the vector units of
+    peak V and is charged as ``vector_work`` times the step's FLOPs at V,
+    plus a fixed ``step_overhead`` (kernel launches, scheduler, host
+    synchronisation). The VAE decoder runs once per image.
 
     Parameters
     ----------
     steps : array_like
         Denoising steps. [-]
     flops_per_step : array_like
-        U-Net work per step (both evaluations under classifier-free
-        guidance). [FLOP]
+        U-Net work per step for the whole batch (both evaluations under
+        classifier-free guidance). [FLOP]
     decoder_flops : array_like
-        VAE decoder work for the final image. [FLOP]
+        VAE decoder work for the whole batch. [FLOP]
     peak_flops : array_like
-        Peak throughput. [FLOP s^-1]
+        Peak of the matrix units at the precision used. [FLOP s^-1]
     compute_efficiency : array_like, default 1
-        Achieved fraction of the peak, in (0, 1]. [-]
+        η, achieved fraction of ``peak_flops``, in (0, 1]. [-]
+    vector_flops : array_like, default inf
+        V, peak of the vector (non-matrix) units; fp32 FMA rate on GPUs. [FLOP s^-1]
+    vector_work : array_like, default 0
+        w, non-matrix work per matrix FLOP, in FLOP-equivalents at V. [-]
+    step_overhead : array_like, default 0
+        Fixed time per denoising step. [s]
 
     Returns
     -------
     float or ndarray
-        (steps·F_step + F_dec)/(peak·η). [s]
-
-    Notes
-    -----
-    U-Net convolutions and attention over 64x64 latents have high
-    arithmetic intensity, so the pass is treated as compute-bound.
+        steps·(g(F_step) + t_o) + g(F_dec), g(F) = F/(P·η) + w·F/V. [s]
 
     References
     ----------
@@ -382,7 +392,13 @@ def diffusion_time(steps, flops_per_step, decoder_flops, peak_flops, compute_eff
     f_dec = v.nonnegative(decoder_flops, "decoder_flops")
     peak = v.positive(peak_flops, "peak_flops")
     eta = v.fraction(compute_efficiency, "compute_efficiency", low_open=True)
-    return v.scalar_or_array((steps * f_step + f_dec) / (peak * eta))
+    vec = v.positive(vector_flops, "vector_flops")
+    w = v.nonnegative(vector_work, "vector_work", allow_inf=False)
+    t_o = v.nonnegative(step_overhead, "step_overhead", allow_inf=False)
+
+    def g(flops):
+        return flops / (peak * eta) + w * flops / vec
+    return v.scalar_or_array(steps * (g(f_step) + t_o) + g(f_dec))
 
 
 # --------------------------------------------------------- efficiency factors
@@ -470,6 +486,74 @@ def efficiency_factors(runtime="default", device_class="datacenter_gpu") -> Effi
     group = device_group(device_class)
     table = _calibration_table()
     return table.get((family, group)) or table[("default", group)]
+
+
+@dataclass(frozen=True)
+class DiffusionFactors:
+    """Calibrated factors of :func:`diffusion_time` for one runtime family."""
+    runtime_family: str
+    compute_efficiency: float   # η, fraction of the matrix peak [-]
+    vector_work: float          # w, non-matrix work per matrix FLOP at the vector peak [-]
+    step_overhead: float        # fixed time per denoising step [s]
+    fitted_on: str              # diffusion validation case ids used by the fit
+    source: str
+
+
+@functools.cache
+def _diffusion_calibration_table() -> dict:
+    return {r["runtime_family"]: DiffusionFactors(
+        runtime_family=r["runtime_family"], compute_efficiency=float(r["compute_efficiency"]),
+        vector_work=float(r["vector_work"]), step_overhead=float(r["step_overhead_s"]),
+        fitted_on=r["fitted_on"], source=r["source"])
+        for r in catalog.read_csv("diffusion_calibration.csv")}
+
+
+def diffusion_factors(runtime="default") -> DiffusionFactors:
+    """Calibrated diffusion factors of a runtime's family (``default`` without its own fit)."""
+    table = _diffusion_calibration_table()
+    return table.get(resolve_runtime(runtime).family) or table["default"]
+
+
+def diffusion_estimate(model, hardware, precision, runtime, devices=1, steps=25, batch=1,
+                       guidance=None, factors: DiffusionFactors | None = None):
+    """Time for one batch of images of a catalog diffusion model on catalog hardware.
+
+    Parameters
+    ----------
+    model, hardware, precision, runtime : str
+        Catalog ids (an unknown runtime gets the ``default`` factors).
+    devices : array_like, default 1
+        Devices sharing the work (data parallel across the batch). [-]
+    steps : array_like, default 25
+        Denoising steps. [-]
+    batch : array_like, default 1
+        Images generated together. [-]
+    guidance : bool, optional
+        Classifier-free guidance (two U-Net evaluations per step); default
+        the model's own setting. [-]
+    factors : DiffusionFactors, optional
+        Overrides the calibrated factors (used by the calibration itself).
+
+    Returns
+    -------
+    float or ndarray
+        Time to the batch's images. [s]
+    """
+    dm = catalog.diffusion_model(model)
+    hw = catalog.hardware(hardware)
+    prec = catalog.precision(precision)
+    rt = resolve_runtime(runtime)
+    f = factors or diffusion_factors(runtime)
+    peak, vector = hw.peak(prec.compute_peak), hw.peak_fp32
+    if rt.accelerator == "npu" and not math.isnan(hw.peak_npu):
+        peak = vector = hw.peak_npu
+    if math.isnan(vector):
+        vector = peak
+    evals = dm.evals_per_step if guidance is None else (2 if guidance else 1)
+    n = v.positive(devices, "devices", allow_inf=False)
+    b = v.positive(batch, "batch", allow_inf=False)
+    return diffusion_time(steps, b * evals * dm.flops_per_eval, b * dm.vae_decoder_flops, peak * n,
+                          f.compute_efficiency, vector * n, f.vector_work, f.step_overhead)
 
 
 # ------------------------------------------------------------ pass timing

@@ -160,10 +160,7 @@ def _service(a: ScenarioArrays, site: str) -> Service:
                         capacity=np.where(no_link, 0.0, res["capacity"]))
         if kind == "diffusion":
             dm = catalog.diffusion_model(model)
-            f = compute.efficiency_factors(rt_id, hw.device_class)
-            peak = hw.peak(prec.compute_peak) * devices
-            t = compute.diffusion_time(steps, dm.evals_per_step * dm.flops_per_eval,
-                                       dm.vae_decoder_flops, peak, f.compute_efficiency)
+            t = compute.diffusion_estimate(dm, hw_id, prec_id, rt_id, devices, steps)
             required = compute.weights_bytes(dm.unet_params, prec.bits_per_weight) + 0.0 * t
             return dict(prefill=t, tpot=0.0 * t, required=required, capacity=hw.memory * devices + 0.0 * t)
         with warnings.catch_warnings():

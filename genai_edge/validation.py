@@ -8,10 +8,16 @@ held out and never enter any fit. The calibration also cross-validates
 no row of its source, and ``data/cross_validation.csv`` ships those
 predictions. The cross-validated error — over held-out rows and
 cross-validated calibration rows together — is the model's honest accuracy.
+
+``data/diffusion_validation.csv`` does the same for image generation (time
+per image with its steps and resolution): the diffusion factors are fitted
+on every covered row, and each row's cross-validated prediction comes from
+a fit without its source's table for that device.
 """
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 
 import numpy as np
@@ -19,7 +25,8 @@ import numpy as np
 from . import catalog, compute
 
 __all__ = ["QUANTITIES", "cases", "quantity_value", "predict", "validation_table", "summary",
-           "held_out_log_spread"]
+           "held_out_log_spread", "DIFFUSION_QUANTITIES", "diffusion_cases", "diffusion_predict",
+           "fit_diffusion", "diffusion_free_parameters", "diffusion_table", "diffusion_summary"]
 
 QUANTITIES = {
     "prefill_s": "prefill pass time [s]",
@@ -182,3 +189,164 @@ def held_out_log_spread(table=None) -> float:
     """
     t = validation_table() if table is None else table
     return float(np.std(np.log1p(t.cv_error.to_numpy()), ddof=1))
+
+
+# ------------------------------------------------------- image generation
+DIFFUSION_QUANTITIES = {
+    "image_s": "time of one pipeline call, all its images [s]",
+    "steps_per_s": "denoising steps per second for the whole batch [s^-1]",
+    "unet_eval_s": "one U-Net evaluation without guidance [s]",
+}
+"""Measured quantities of ``data/diffusion_validation.csv``."""
+DIFFUSION_MIN_ROWS = 3
+"""A runtime family gets its own step overhead only with this many rows."""
+DIFFUSION_SHARED = ("compute_efficiency", "vector_work")
+"""Fitted once for every runtime family: the U-Net's arithmetic is the same."""
+
+
+def diffusion_cases() -> list[dict]:
+    """The image-generation rows, parsed, each with ``covered`` and ``why_not``.
+
+    A row is covered when its model, hardware, precision and runtime are in
+    the catalog, its resolution is the catalog model's (512x512) and it is a
+    measurement rather than an upper bound ("under 15 seconds").
+    """
+    out = []
+    for r in catalog.read_csv("diffusion_validation.csv"):
+        if r["quantity"] not in DIFFUSION_QUANTITIES:
+            raise ValueError(f"diffusion_validation.csv: row {r['case_id']}: key 'quantity' is "
+                             f"{r['quantity']!r}; allowed: {', '.join(DIFFUSION_QUANTITIES)}")
+        why = []
+        if r["model"] not in catalog.diffusion_model_ids():
+            why.append(f"model {r['model']} not in the catalog")
+        elif (int(r["width"]), int(r["height"])) != (512, 512):
+            why.append(f"{r['width']}x{r['height']} (catalog work is for 512x512)")
+        for kind, ids in (("hardware", catalog.hardware_ids()), ("precision", catalog.precision_ids()),
+                          ("runtime", catalog.runtime_ids())):
+            if r[kind] not in ids:
+                why.append(f"{kind} {r[kind]} not in the catalog")
+        if r["upper_bound"] == "1":
+            why.append("an upper bound, not a measurement")
+        out.append(dict(r, devices=int(r["devices"]), batch=int(r["batch"]), steps=int(r["steps"]),
+                        guidance=r["guidance"] == "yes", measured=float(r["measured"]),
+                        covered=not why, why_not="; ".join(why)))
+    return out
+
+
+def diffusion_predict(case: dict, factors: compute.DiffusionFactors | None = None) -> float:
+    """The model's value of ``case['quantity']`` for one covered image-generation row."""
+    def t(steps):
+        return float(compute.diffusion_estimate(
+            case["model"], case["hardware"], case["precision"], case["runtime"], case["devices"],
+            steps, case["batch"], guidance=case["guidance"], factors=factors))
+    if case["quantity"] == "image_s":
+        return t(case["steps"])
+    step = t(1) - t(0)          # one denoising step, decoder excluded
+    return 1.0 / step if case["quantity"] == "steps_per_s" else step
+
+
+def _diffusion_log_error(case, factors):
+    ratio = diffusion_predict(case, factors) / case["measured"]
+    return -math.log(ratio) if case["quantity"] == "steps_per_s" else math.log(ratio)
+
+
+def diffusion_fold(case) -> str:
+    """Cross-validation fold: one source's table for one device."""
+    return f"{case['source'].split('#')[0]} | {case['hardware']}"
+
+
+def fit_diffusion(fit_cases) -> dict:
+    """Fit the diffusion factors on covered rows: least squares on log(predicted/measured).
+
+    Shared by every family: the matrix efficiency η and the non-matrix work
+    w. Per runtime family with at least :data:`DIFFUSION_MIN_ROWS` rows: the
+    step overhead; the other rows share the ``default`` family's overhead
+    (which, with no such rows, is the mean of the families' overheads).
+
+    Returns
+    -------
+    dict
+        Runtime family -> :class:`~genai_edge.compute.DiffusionFactors`.
+    """
+    from scipy.optimize import least_squares
+
+    family = {c["case_id"]: compute.resolve_runtime(c["runtime"]).family for c in fit_cases}
+    counts = {f: list(family.values()).count(f) for f in set(family.values())}
+    own = sorted(f for f, n in counts.items() if n >= DIFFUSION_MIN_ROWS and f != "default")
+    names = [*own, "default"]
+
+    def factors(x, fam):
+        overheads = dict(zip(names, x[2:]))
+        if not any(family[c] not in own for c in family):
+            overheads["default"] = float(np.mean([overheads[f] for f in own]))
+        return {f: compute.DiffusionFactors(
+            runtime_family=f, compute_efficiency=x[0], vector_work=x[1], step_overhead=overheads[f],
+            fitted_on=" ".join(sorted(c for c in family if (family[c] == f) or
+                                      (f == "default" and family[c] not in own))) or "-",
+            source="tools/calibrate.py on diffusion_validation.csv covered rows") for f in fam}
+
+    def residuals(x):
+        table = factors(x, names)
+        return [_diffusion_log_error(c, table[family[c["case_id"]] if family[c["case_id"]] in own
+                                               else "default"]) for c in fit_cases]
+
+    x0 = [0.5, 0.1] + [0.01] * len(names)
+    lo, hi = [1e-3, 0.0] + [0.0] * len(names), [1.0, 10.0] + [1.0] * len(names)
+    sol = least_squares(residuals, x0, bounds=(lo, hi), x_scale=[0.1, 0.1] + [0.01] * len(names))
+    return factors(sol.x, names)
+
+
+def _factors_for(table, runtime):
+    return table.get(compute.resolve_runtime(runtime).family) or table["default"]
+
+
+def diffusion_free_parameters(fit_cases) -> int:
+    """Parameters :func:`fit_diffusion` fits on these rows."""
+    fams = [compute.resolve_runtime(c["runtime"]).family for c in fit_cases]
+    own = {f for f in fams if fams.count(f) >= DIFFUSION_MIN_ROWS and f != "default"}
+    return len(DIFFUSION_SHARED) + len(own) + int(any(f not in own for f in fams))
+
+
+def diffusion_table():
+    """Every image-generation row with its shipped and cross-validated predictions.
+
+    Covered rows get ``predicted`` (the shipped factors), ``cv_predicted``
+    (a fit on every covered row outside this row's fold: another source or
+    another device) and both errors, time-based: predicted time / measured
+    time − 1 (a rate is inverted first). Rows not covered keep NaN and say
+    why in ``why_not``.
+    """
+    import pandas as pd
+
+    all_cases = diffusion_cases()
+    covered = [c for c in all_cases if c["covered"]]
+    rows = []
+    for c in all_cases:
+        row = dict(case_id=c["case_id"], model=c["model"], hardware=c["hardware"], runtime=c["runtime"],
+                   precision=c["precision"], batch=c["batch"], steps=c["steps"],
+                   resolution=f"{c['width']}x{c['height']}", quantity=c["quantity"], measured=c["measured"],
+                   unit=c["unit"], covered=c["covered"], why_not=c["why_not"], fold=diffusion_fold(c),
+                   predicted=np.nan, error=np.nan, cv_predicted=np.nan, cv_error=np.nan, source=c["source"])
+        if c["covered"]:
+            hw = catalog.hardware(c["hardware"])
+            row.update(device_group=compute.device_group(hw.device_class),
+                       runtime_family=compute.resolve_runtime(c["runtime"]).family)
+            p = diffusion_predict(c, compute.diffusion_factors(c["runtime"]))
+            fold = diffusion_fold(c)
+            cv_fit = fit_diffusion([o for o in covered if diffusion_fold(o) != fold])
+            cvp = diffusion_predict(c, _factors_for(cv_fit, c["runtime"]))
+            row.update(predicted=p, cv_predicted=cvp,
+                       error=math.expm1(_diffusion_log_error(c, compute.diffusion_factors(c["runtime"]))),
+                       cv_error=math.expm1(_diffusion_log_error(c, _factors_for(cv_fit, c["runtime"]))))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def diffusion_summary(table=None) -> dict:
+    """Covered and total rows, in-fit and cross-validated median |error| of the time per image."""
+    t = diffusion_table() if table is None else table
+    cov = t[t.covered]
+    return dict(rows=int(len(t)), covered_rows=int(len(cov)),
+                free_parameters=diffusion_free_parameters([c for c in diffusion_cases() if c["covered"]]),
+                in_fit_median_abs_error=float(cov.error.abs().median()),
+                cv_median_abs_error=float(cov.cv_error.abs().median()))

@@ -37,6 +37,12 @@ Writes ``genai_edge/data/calibration.csv`` (the factors of every runtime
 family on every device group) and ``genai_edge/data/cross_validation.csv``
 (per row: fold, whether it was in the fit, the cross-validated prediction).
 
+Image generation: ``validation.fit_diffusion`` on every covered row of
+``diffusion_validation.csv`` (matrix efficiency and non-matrix work shared,
+a step overhead per runtime family with at least 3 rows) writes
+``genai_edge/data/diffusion_calibration.csv``; its cross-validation runs in
+``validation.diffusion_table``.
+
 Usage: ``python tools/calibrate.py [--check]`` (``--check`` compares, to 1e-4
 relative, with the shipped files instead of writing them).
 """
@@ -64,6 +70,8 @@ FIELDS = ["runtime_family", "device_group", "compute_efficiency", "bandwidth_eff
           "prefill_layer_overhead_s", "decode_layer_overhead_s", "decode_sequence_overhead_s", "allreduce_latency_s",
           "overlap_exponent", "expert_efficiency", "fitted_on", "source"]
 CV_FIELDS = ["case_id", "fold", "in_fit", "cv_predicted"]
+DIFFUSION_FIELDS = ["runtime_family", "compute_efficiency", "vector_work", "step_overhead_s", "fitted_on",
+                    "source"]
 
 
 @dataclass(frozen=True)
@@ -257,6 +265,14 @@ def calibrate(folds="table"):
     return factors_table(values, free, fit_rows), cv_rows, values
 
 
+def diffusion_factors_table() -> list[dict]:
+    """The diffusion fit on every covered image-generation row, one row per runtime family."""
+    fit = validation.fit_diffusion([c for c in validation.diffusion_cases() if c["covered"]])
+    return [dict(runtime_family=f.runtime_family, compute_efficiency=f"{f.compute_efficiency:.6g}",
+                 vector_work=f"{f.vector_work:.6g}", step_overhead_s=f"{f.step_overhead:.6g}",
+                 fitted_on=f.fitted_on, source=f.source) for f in fit.values()]
+
+
 def render(table: list[dict], fields) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
@@ -311,9 +327,11 @@ def main(argv=None) -> int:
     if args.folds != "table":
         print_cv_medians(cv_rows)
         return 0
-    outputs = {"calibration.csv": render(table, FIELDS), "cross_validation.csv": render(cv_rows, CV_FIELDS)}
+    outputs = {"calibration.csv": render(table, FIELDS), "cross_validation.csv": render(cv_rows, CV_FIELDS),
+               "diffusion_calibration.csv": render(diffusion_factors_table(), DIFFUSION_FIELDS)}
     if args.check:
-        stale = [name for name, text in outputs.items() if not _same((DATA / name).read_text(), text)]
+        stale = [name for name, text in outputs.items()
+                 if not (DATA / name).exists() or not _same((DATA / name).read_text(), text)]
         print(f"{', '.join(stale)} differ from a fresh fit" if stale else "calibration files are up to date")
         return 1 if stale else 0
     for name, text in outputs.items():
