@@ -255,6 +255,20 @@ def diffusion_fold(case) -> str:
     return f"{case['source'].split('#')[0]} | {case['hardware']}"
 
 
+def _diffusion_groups(fit_cases) -> tuple[dict, list]:
+    """Each row's overhead group (its runtime family, or ``default``) and the families with their own."""
+    family = {c["case_id"]: compute.resolve_runtime(c["runtime"]).family for c in fit_cases}
+    values = list(family.values())
+    own = sorted(f for f in set(values) if values.count(f) >= DIFFUSION_MIN_ROWS and f != "default")
+    return {c: f if f in own else "default" for c, f in family.items()}, own
+
+
+def diffusion_free_parameters(fit_cases) -> int:
+    """Parameters :func:`fit_diffusion` fits on these rows."""
+    group, own = _diffusion_groups(fit_cases)
+    return len(DIFFUSION_SHARED) + len(own) + int("default" in group.values())
+
+
 def fit_diffusion(fit_cases) -> dict:
     """Fit the diffusion factors on covered rows: least squares on log(predicted/measured).
 
@@ -270,41 +284,30 @@ def fit_diffusion(fit_cases) -> dict:
     """
     from scipy.optimize import least_squares
 
-    family = {c["case_id"]: compute.resolve_runtime(c["runtime"]).family for c in fit_cases}
-    counts = {f: list(family.values()).count(f) for f in set(family.values())}
-    own = sorted(f for f, n in counts.items() if n >= DIFFUSION_MIN_ROWS and f != "default")
+    group, own = _diffusion_groups(fit_cases)
     names = [*own, "default"]
 
-    def factors(x, fam):
+    def factors(x):
         overheads = dict(zip(names, x[2:]))
-        if not any(family[c] not in own for c in family):
+        if "default" not in group.values():
             overheads["default"] = float(np.mean([overheads[f] for f in own]))
         return {f: compute.DiffusionFactors(
             runtime_family=f, compute_efficiency=x[0], vector_work=x[1], step_overhead=overheads[f],
-            fitted_on=" ".join(sorted(c for c in family if (family[c] == f) or
-                                      (f == "default" and family[c] not in own))) or "-",
-            source="tools/calibrate.py on diffusion_validation.csv covered rows") for f in fam}
+            fitted_on=" ".join(sorted(c for c, g in group.items() if g == f)) or "-",
+            source="tools/calibrate.py on diffusion_validation.csv covered rows") for f in names}
 
     def residuals(x):
-        table = factors(x, names)
-        return [_diffusion_log_error(c, table[family[c["case_id"]] if family[c["case_id"]] in own
-                                               else "default"]) for c in fit_cases]
+        table = factors(x)
+        return [_diffusion_log_error(c, table[group[c["case_id"]]]) for c in fit_cases]
 
-    x0 = [0.5, 0.1] + [0.01] * len(names)
-    lo, hi = [1e-3, 0.0] + [0.0] * len(names), [1.0, 10.0] + [1.0] * len(names)
-    sol = least_squares(residuals, x0, bounds=(lo, hi), x_scale=[0.1, 0.1] + [0.01] * len(names))
-    return factors(sol.x, names)
+    n = len(names)
+    bounds = ([1e-3, 0.0] + [0.0] * n, [1.0, 10.0] + [1.0] * n)
+    sol = least_squares(residuals, [0.5, 0.1] + [0.01] * n, bounds=bounds, x_scale=[0.1, 0.1] + [0.01] * n)
+    return factors(sol.x)
 
 
 def _factors_for(table, runtime):
     return table.get(compute.resolve_runtime(runtime).family) or table["default"]
-
-
-def diffusion_free_parameters(fit_cases) -> int:
-    """Parameters :func:`fit_diffusion` fits on these rows."""
-    fams = [compute.resolve_runtime(c["runtime"]).family for c in fit_cases]
-    own = {f for f in fams if fams.count(f) >= DIFFUSION_MIN_ROWS and f != "default"}
-    return len(DIFFUSION_SHARED) + len(own) + int(any(f not in own for f in fams))
 
 
 def diffusion_table():
