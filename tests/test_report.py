@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from genai_edge import report
+from genai_edge import report, scenario
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -599,3 +599,13 @@ def test_scenario_independent_notebook_builds_once(tmp_path, monkeypatch):
     _write_nb(nbdir / "index.ipynb", tags=(), metadata={"genai_edge": {"per_scenario": False}})
     with pytest.raises(ValueError, match="would replace the index"):
         report.find_notebooks([nbdir])
+
+
+@pytest.mark.slow
+def test_latency_notebook_runs_for_every_builtin_scenario(tmp_path):
+    """The real latency notebook on every built-in scenario: sweeps stay inside each model's limits."""
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "latency.ipynb"
+    summary = report.run_reports(None, tmp_path / "out", notebooks=[notebook], jobs=1, echo=lambda *a, **k: None)
+    failed = {r.scenario: r.error for r in summary.results if r.status != "ok"}
+    assert summary.exit_code == 0 and not failed, failed
+    assert len(summary.results) == len(scenario.builtin_names())
