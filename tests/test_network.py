@@ -380,7 +380,9 @@ def test_access_network_name_must_be_string():
 # --------------------------------------------------------------------------
 # properties
 # --------------------------------------------------------------------------
-dist = st.floats(min_value=0.0, max_value=4e7, allow_subnormal=False)  # up to Earth's circumference
+# Zero or a millimetre up to Earth's circumference: tinier distances make the
+# round-trip time subnormal, where float rounding, not the model, is tested.
+dist = st.one_of(st.just(0.0), st.floats(min_value=1e-3, max_value=4e7))
 rf_st = st.floats(min_value=1.0, max_value=5.0, allow_nan=False)
 hops_st = st.integers(min_value=0, max_value=64)
 phd_st = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
