@@ -234,9 +234,21 @@ def _kernel_quantile(branches, q: float, first_token: bool, lower=-np.inf, upper
         start = _stacked([np.asarray(b[1]) + b[3].shift for b in branches], 0, 0.0)
         probs = _stacked([b[3].probs for b in branches], 1, 0.0)
         rates = _stacked([b[3].rates for b in branches], 1, 1.0)
+    inputs = [(weight, 1), (start, 1), (ww, 2), (wd, 2), (probs, 2), (rates, 2),
+              (np.asarray(lower, dtype=float), 0), (np.asarray(upper, dtype=float), 0)]
+    points = np.broadcast_shapes(*(x.shape[:x.ndim - core] for x, core in inputs))
+    cores = (n, ww.shape[-1], probs.shape[-1])
+    bases, strides = [], np.zeros((len(inputs), len(points) + 2), dtype=np.int64)
+    for a, (x, core) in enumerate(inputs):
+        x = np.asarray(x, order="C")
+        view = np.broadcast_to(x, points + x.shape[x.ndim - core:])
+        strides[a, :view.ndim] = np.asarray(view.strides, dtype=np.int64) // x.itemsize
+        bases.append(x.reshape(-1))
+    out = np.empty(points)
     with np.errstate(all="ignore"):
-        return mixture_quantile_kernel(weight, start, ww, wd, probs, rates, lower, upper, float(q),
-                                       not first_token)
+        mixture_quantile_kernel(*bases, strides, np.asarray(points + cores, dtype=np.int64), float(q),
+                                not first_token, out.reshape(-1))
+    return out
 
 
 def _random_quantile(wait: Wait, answer: AnswerTime, q: float, first_token: bool):
