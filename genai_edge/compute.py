@@ -639,6 +639,10 @@ class ComputeEstimate:
     bound: object                 # decode limited by 'compute' or 'memory'
     prefill_bound: object         # prefill limited by 'compute' or 'memory'
     factors: EfficiencyFactors
+    prefill_flop_utilization: object = 0.0       # prefill FLOPs per device / (peak x prefill_s) [-]
+    prefill_bandwidth_utilization: object = 0.0  # prefill bytes per device / (bandwidth x prefill_s) [-]
+    decode_flop_utilization: object = 0.0        # decode step, the same share of the peak [-]
+    decode_bandwidth_utilization: object = 0.0   # decode step, the same share of the bandwidth [-]
 
     def to_dict(self) -> dict:
         """JSON-friendly dict (arrays become lists)."""
@@ -844,4 +848,14 @@ def estimate(model, hardware, precision="fp16", runtime="default", devices=1, ba
         bound=_label(decode.compute_s / f.compute_efficiency > decode.memory_s / f.bandwidth_efficiency),
         prefill_bound=_label(prefill.compute_s / f.compute_efficiency
                              > prefill.memory_s / f.bandwidth_efficiency),
-        factors=f)
+        factors=f,
+        prefill_flop_utilization=sa(_share(prefill.compute_s, prefill_s)),
+        prefill_bandwidth_utilization=sa(_share(prefill.memory_s, prefill_s)),
+        decode_flop_utilization=sa(_share(decode.compute_s, tpot)),
+        decode_bandwidth_utilization=sa(_share(decode.memory_s, tpot)))
+
+
+def _share(ideal_s, actual_s):
+    """Ideal time at 100 % of a peak over the modelled time: the share of that peak in use. [-]"""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(actual_s > 0, ideal_s / np.where(actual_s > 0, actual_s, 1.0), 0.0)

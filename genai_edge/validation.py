@@ -26,7 +26,8 @@ from . import catalog, compute
 
 __all__ = ["QUANTITIES", "cases", "quantity_value", "predict", "validation_table", "summary",
            "held_out_log_spread", "DIFFUSION_QUANTITIES", "diffusion_cases", "diffusion_predict",
-           "fit_diffusion", "diffusion_free_parameters", "diffusion_table", "diffusion_summary"]
+           "fit_diffusion", "diffusion_free_parameters", "diffusion_table", "diffusion_summary",
+           "energy_cases", "energy_predict", "fit_power", "energy_table", "energy_summary"]
 
 QUANTITIES = {
     "prefill_s": "prefill pass time [s]",
@@ -353,3 +354,120 @@ def diffusion_summary(table=None) -> dict:
                 free_parameters=diffusion_free_parameters([c for c in diffusion_cases() if c["covered"]]),
                 in_fit_median_abs_error=float(cov.error.abs().median()),
                 cv_median_abs_error=float(cov.cv_error.abs().median()))
+
+
+# ----------------------------------------------------------------- energy
+ENERGY_BATCH_BAND = (8, 512)
+"""Batch range over which the energy law's accuracy is stated."""
+
+
+def energy_cases() -> list[dict]:
+    """Rows of ``data/energy_validation.csv`` (measured GPU energy per output token), parsed.
+
+    A row is covered when its model, hardware and precision are in the
+    catalog; the decode batch is the measured mean batch, rounded.
+    """
+    out = []
+    ids = (catalog.model_ids(), catalog.hardware_ids(), catalog.precision_ids())
+    for r in catalog.read_csv("energy_validation.csv"):
+        why = [f"{kind} {r[kind]} not in the catalog" for kind, known in zip(("model", "hardware", "precision"), ids)
+               if r[kind] not in known]
+        out.append(dict(r, devices=int(r["devices"]), batch=max(1, round(float(r["batch"]))),
+                        prompt_tokens=int(r["prompt_tokens"]), output_tokens=float(r["output_tokens"]),
+                        measured=float(r["energy_per_output_token_j"]), covered=not why, why_not="; ".join(why)))
+    return out
+
+
+@functools.cache
+def _energy_work(case_id: str) -> tuple:
+    """(prefill time, its utilizations, decode step time, its utilizations, tokens) of one row."""
+    c = next(c for c in energy_cases() if c["case_id"] == case_id)
+    m = catalog.model(c["model"])
+    out = int(min(round(c["output_tokens"]), m.max_context - c["prompt_tokens"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", compute.MemoryWarning)
+        dec = compute.estimate(m, c["hardware"], c["precision"], c["runtime"], c["devices"], c["batch"],
+                               c["prompt_tokens"], out)
+        pre = compute.estimate(m, c["hardware"], c["precision"], c["runtime"], c["devices"], 1,
+                               c["prompt_tokens"], out, warn=False)
+    return (float(pre.prefill_s), float(pre.prefill_flop_utilization), float(pre.prefill_bandwidth_utilization),
+            float(dec.tpot_s), float(dec.decode_flop_utilization), float(dec.decode_bandwidth_utilization), out)
+
+
+def energy_predict(case: dict, factors=None) -> float:
+    """Predicted GPU energy per output token of one covered row: (prefill + N decode shares)/N. [J]"""
+    from . import power
+    tp, pf, pm, td, df, dm, out = _energy_work(case["case_id"])
+    n = case["devices"]
+    p_pre = n * power.device_power(case["hardware"], pf, pm, factors)
+    p_dec = n * power.device_power(case["hardware"], df, dm, factors)
+    return float((p_pre * tp + out * p_dec * td / case["batch"]) / out)
+
+
+def energy_fold(case) -> str:
+    """Cross-validation fold of an energy row: its model (every GPU, batch and task of it)."""
+    return case["model"]
+
+
+def fit_power(fit_cases, device_group="datacenter_gpu"):
+    """Fit k_0, k_W, k_F of :mod:`genai_edge.power` on covered rows: least squares on log(predicted/measured)."""
+    from scipy.optimize import least_squares
+
+    from .power import PowerFactors
+
+    def factors(x):
+        return PowerFactors(device_group, float(x[0]), float(x[1]), float(x[2]),
+                            fitted_on=f"{len(fit_cases)} rows of energy_validation.csv",
+                            source="genai_edge.validation.fit_power on ML.ENERGY Leaderboard v3 rows")
+
+    def residuals(x):
+        f = factors(x)
+        return [math.log(energy_predict(c, f) / c["measured"]) for c in fit_cases]
+
+    sol = least_squares(residuals, [0.3, 1.0, 1.0], bounds=([0.0, 0.0, 0.0], [1.0, 5.0, 5.0]))
+    return factors(sol.x)
+
+
+def energy_table():
+    """Every energy row with the shipped and cross-validated predictions and their errors.
+
+    ``cv_predicted`` comes from a fit on every covered row of the other
+    models (leave one model out: its GPUs, batches and tasks all unseen).
+    """
+    import pandas as pd
+
+    from . import power
+    all_cases = energy_cases()
+    covered = [c for c in all_cases if c["covered"]]
+    folds = {}
+    for c in covered:
+        folds.setdefault(energy_fold(c), None)
+    for fold in folds:
+        folds[fold] = fit_power([o for o in covered if energy_fold(o) != fold])
+    rows = []
+    for c in all_cases:
+        row = dict(case_id=c["case_id"], model=c["model"], hardware=c["hardware"], devices=c["devices"],
+                   precision=c["precision"], task=c["task"], batch=c["batch"], measured=c["measured"],
+                   covered=c["covered"], why_not=c["why_not"], predicted=np.nan, error=np.nan,
+                   cv_predicted=np.nan, cv_error=np.nan, measured_power_w=float(c["power_w"]),
+                   predicted_tpot_s=np.nan, measured_itl_s=float(c["median_itl_s"]), source=c["source"])
+        if c["covered"]:
+            p = energy_predict(c, power.power_factors(catalog.hardware(c["hardware"]).device_class))
+            cvp = energy_predict(c, folds[energy_fold(c)])
+            row.update(predicted=p, error=p / c["measured"] - 1, cv_predicted=cvp, cv_error=cvp / c["measured"] - 1,
+                       predicted_tpot_s=_energy_work(c["case_id"])[3])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def energy_summary(table=None) -> dict:
+    """Rows, and in-fit and cross-validated median |error| over the batch band and over all batches."""
+    t = energy_table() if table is None else table
+    cov = t[t.covered]
+    band = cov[(cov.batch >= ENERGY_BATCH_BAND[0]) & (cov.batch <= ENERGY_BATCH_BAND[1])]
+    return dict(rows=int(len(t)), covered_rows=int(len(cov)), band_rows=int(len(band)), free_parameters=3,
+                models=int(cov.model.nunique()),
+                in_fit_median_abs_error=float(band.error.abs().median()),
+                cv_median_abs_error=float(band.cv_error.abs().median()),
+                cv_median_abs_error_all_batches=float(cov.cv_error.abs().median()),
+                cv_median_error=float(band.cv_error.median()))

@@ -43,6 +43,11 @@ a step overhead per runtime family with at least 3 rows) writes
 ``genai_edge/data/diffusion_calibration.csv``; its cross-validation runs in
 ``validation.diffusion_table``.
 
+Power: ``validation.fit_power`` on every covered row of
+``energy_validation.csv`` (three constants of the power law, shared by all
+datacenter GPUs) writes ``genai_edge/data/power_calibration.csv``; its
+cross-validation (leave one model out) runs in ``validation.energy_table``.
+
 Usage: ``python tools/calibrate.py [--check]`` (``--check`` compares, to 1e-4
 relative, with the shipped files instead of writing them).
 """
@@ -70,6 +75,7 @@ FIELDS = ["runtime_family", "device_group", "compute_efficiency", "bandwidth_eff
           "prefill_layer_overhead_s", "decode_layer_overhead_s", "decode_sequence_overhead_s", "allreduce_latency_s",
           "overlap_exponent", "expert_efficiency", "fitted_on", "source"]
 CV_FIELDS = ["case_id", "fold", "in_fit", "cv_predicted"]
+POWER_FIELDS = ["device_group", "static", "bandwidth", "compute", "fitted_on", "source"]
 DIFFUSION_FIELDS = ["runtime_family", "compute_efficiency", "vector_work", "step_overhead_s", "fitted_on",
                     "source"]
 
@@ -273,6 +279,16 @@ def diffusion_factors_table() -> list[dict]:
                  fitted_on=f.fitted_on, source=f.source) for f in fit.values()]
 
 
+def power_factors_table() -> list[dict]:
+    """The power law fitted on every covered energy row (datacenter GPUs); ``default`` for the other groups."""
+    fit = validation.fit_power([c for c in validation.energy_cases() if c["covered"]])
+    row = dict(static=f"{fit.static:.6g}", bandwidth=f"{fit.bandwidth:.6g}", compute=f"{fit.compute:.6g}")
+    return [dict(device_group="datacenter_gpu", **row, fitted_on=fit.fitted_on, source=fit.source),
+            dict(device_group="default", **row, fitted_on="-",
+                 source="ASSUMPTION: the datacenter-GPU fit, transferred to devices without measured energy rows "
+                        "(P_idle and P_max stay each device's own)")]
+
+
 def render(table: list[dict], fields) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
@@ -328,7 +344,8 @@ def main(argv=None) -> int:
         print_cv_medians(cv_rows)
         return 0
     outputs = {"calibration.csv": render(table, FIELDS), "cross_validation.csv": render(cv_rows, CV_FIELDS),
-               "diffusion_calibration.csv": render(diffusion_factors_table(), DIFFUSION_FIELDS)}
+               "diffusion_calibration.csv": render(diffusion_factors_table(), DIFFUSION_FIELDS),
+               "power_calibration.csv": render(power_factors_table(), POWER_FIELDS)}
     if args.check:
         stale = [name for name, text in outputs.items()
                  if not (DATA / name).exists() or not _same((DATA / name).read_text(), text)]
