@@ -5,7 +5,8 @@ only), ``compare`` (a scenario across the four paradigms), ``validate``
 (published measurements vs the model), ``catalog`` (hardware, models,
 precisions, runtimes and scenarios with their sources) and ``scaling``
 (compute-optimal sizing, growth trends of notable models, edge feasibility
-horizon).
+horizon) and ``energy`` (inference energy at a boundary; training energy
+and carbon).
 """
 from __future__ import annotations
 
@@ -286,6 +287,112 @@ def _add_scaling_parser(sub) -> None:
     h.set_defaults(func=_scaling_horizon)
 
 
+# ------------------------------------------------------------------- energy
+def _energy_inference(args) -> int:
+    from . import energy, power
+
+    hw = catalog.hardware(args.hardware)
+    server = hw.device_class in energy.SERVER_CLASSES
+    boundary = args.boundary or ("facility" if server else "device")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        e = power.inference_energy(args.model, hw, args.precision, args.runtime, args.devices, args.batch,
+                                   args.prompt_tokens, args.output_tokens, args.kv_precision)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    scale = energy.boundary_energy(1.0, boundary, hw.device_class, args.pue)
+    out = {"model": e.estimate.model, "hardware": hw.id, "devices": args.devices, "precision": args.precision,
+           "runtime": args.runtime, "batch": args.batch, "prompt_tokens": args.prompt_tokens,
+           "output_tokens": args.output_tokens, "boundary": boundary,
+           "energy_per_output_token_j": e.energy_per_output_token_j * scale,
+           "energy_per_prompt_token_j": e.energy_per_prompt_token_j * scale,
+           "energy_per_request_j": e.energy_per_request_j * scale,
+           "power_w": e.decode_power_w * scale, "accelerator_power_w": e.decode_power_w,
+           "prefill_power_w": e.prefill_power_w * scale, "idle_power_w": e.idle_power_w,
+           "tpot_s": e.estimate.tpot_s, "prefill_s": e.estimate.prefill_s,
+           "fits_in_memory": e.estimate.fits_in_memory}
+    if not server:
+        out["battery_share_per_request"] = energy.battery_share(out["energy_per_request_j"])
+    if args.json:
+        _print_json(_json_ready(out))
+        return 0
+    print(f"{out['model']} on {args.devices} x {hw.id} ({args.precision}, runtime {args.runtime}, batch "
+          f"{args.batch}), {boundary} boundary")
+    print(f"  per output token   {out['energy_per_output_token_j']:10.4g} J")
+    print(f"  per prompt token   {out['energy_per_prompt_token_j']:10.4g} J")
+    print(f"  per request        {out['energy_per_request_j']:10.4g} J  "
+          f"({args.prompt_tokens} prompt + {args.output_tokens} output tokens)")
+    print(f"  power (decode)     {out['power_w']:10.4g} W  (accelerators {e.decode_power_w:.4g} W, "
+          f"idle {e.idle_power_w:.4g} W)")
+    if not server:
+        print(f"  battery per request {out['battery_share_per_request']:9.3%} of a {energy.BATTERY_WH} Wh phone")
+    return 0
+
+
+def _energy_training(args) -> int:
+    from . import energy
+
+    hw = catalog.hardware(args.hardware)
+    power_w = hw.power_max if args.power_w is None else args.power_w
+    if (args.gpu_hours is None) == (args.flops is None):
+        raise ValueError("give either --gpu-hours, or --flops with --mfu")
+    if args.gpu_hours is not None:
+        joules, hours = energy.training_energy_j(args.gpu_hours, power_w, args.pue), args.gpu_hours
+    else:
+        if args.mfu is None:
+            raise ValueError("--flops needs --mfu (model FLOP utilization in (0, 1])")
+        peak = hw.peak(catalog.precision(args.precision).compute_peak)
+        joules = energy.training_flops_energy_j(args.flops, peak, args.mfu, power_w, args.pue)
+        hours = args.flops / (args.mfu * peak) / 3600.0
+    grid = energy.grid_intensity(args.grid_kg_per_kwh)
+    out = {"hardware": hw.id, "gpu_hours": hours, "power_w": power_w, "pue": args.pue,
+           "grid_kg_per_kwh": grid, "energy_mwh": joules / energy.J_PER_KWH / 1e3,
+           "tco2e": energy.co2e_g(joules, grid) / 1e6}
+    if args.json:
+        _print_json(_json_ready(out))
+        return 0
+    print(f"{hours:,.0f} GPU-hours on {hw.id} at {power_w:g} W, PUE {args.pue:g}: "
+          f"{out['energy_mwh']:,.1f} MWh, {out['tco2e']:,.1f} tCO2e at {grid:g} kg/kWh")
+    return 0
+
+
+def _add_energy_parser(sub) -> None:
+    from . import energy
+
+    s = sub.add_parser("energy", help="inference energy per token and request; training energy and carbon")
+    ss = s.add_subparsers(dest="energy_command", required=True)
+    i = ss.add_parser("inference", help="energy of serving one model on one piece of hardware")
+    i.add_argument("--model", required=True, help="model id, e.g. llama-3.1-8b")
+    i.add_argument("--hardware", required=True, help="accelerator id, e.g. h100-sxm5-80gb")
+    i.add_argument("--devices", type=_whole(1), default=1, help="tensor-parallel devices (default 1)")
+    i.add_argument("--precision", default="fp16", help="weight precision (default fp16)")
+    i.add_argument("--runtime", default="default", help="inference runtime (default: the device group's)")
+    i.add_argument("--kv-precision", default="fp16", help="KV-cache format (default fp16)")
+    i.add_argument("--batch", type=_whole(1), default=1, help="concurrent sequences (default 1)")
+    i.add_argument("--prompt-tokens", type=_whole(0), default=512, help="prompt length (default 512)")
+    i.add_argument("--output-tokens", type=_whole(1), default=128, help="generated tokens (default 128)")
+    i.add_argument("--boundary", choices=energy.BOUNDARIES, default=None,
+                   help="gpu, server, facility (server hardware; default facility) or device (on-device "
+                        "hardware: the whole device; its default)")
+    i.add_argument("--pue", type=float, default=None,
+                   help=f"facility PUE (default {energy.PUE_CLOUD} datacenter GPUs, {energy.PUE_EDGE} edge servers)")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=_energy_inference)
+
+    t = ss.add_parser("training", help="training energy and carbon from GPU-hours or from FLOP")
+    t.add_argument("--hardware", required=True, help="accelerator id, e.g. a100-sxm4-80gb")
+    t.add_argument("--gpu-hours", type=float, default=None, help="accelerator-hours [h]")
+    t.add_argument("--flops", type=float, default=None, help="training compute, about 6 N D [FLOP]")
+    t.add_argument("--mfu", type=float, default=None, help="model FLOP utilization with --flops, in (0, 1]")
+    t.add_argument("--precision", default="bf16", help="training precision for the peak (default bf16)")
+    t.add_argument("--power-w", type=float, default=None, help="power per accelerator (default its TDP) [W]")
+    t.add_argument("--pue", type=float, default=1.0, help="facility PUE (default 1.0: IT energy only)")
+    t.add_argument("--grid-kg-per-kwh", default="world",
+                   help="grid intensity in kg CO2e/kWh, or a region id (default world; see data/grid_intensity.csv)")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=_energy_training)
+
+
 # --------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="genai-edge", description=(
@@ -331,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=_catalog)
 
     _add_scaling_parser(sub)
+    _add_energy_parser(sub)
     return p
 
 
