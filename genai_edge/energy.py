@@ -61,9 +61,9 @@ PUE_CLOUD = 1.09
 """Google fleet-wide trailing-twelve-month PUE [1]_."""
 PUE_EDGE = 1.58
 """ASSUMPTION: no published PUE for MEC sites; the industry-average data centre [2]_."""
-BATTERY_WH = 15.4
-"""Samsung Galaxy S25: 4,000 mAh at a 3.85 V nominal cell, about 15.4 Wh (Samsung
-specifications; 3.85 V is the usual Li-ion polymer nominal voltage, an ASSUMPTION)."""
+BATTERY_WH = 15.06
+"""Samsung Galaxy S25 (and S24) battery, rated 15.06 Wh (3,881 mAh at 3.88 V; 4,000 mAh
+typical), from the certification listing as reported before launch (a secondary source)."""
 
 
 def boundary_energy(accelerator_j, boundary: str, device_class: str, pue=None):
@@ -184,9 +184,10 @@ def co2e_g(energy_j, kg_per_kwh):
 # ----------------------------------------------------------------- network
 @dataclass(frozen=True)
 class NetworkEnergy:
-    """Energy per bit of the user's radio and of each network segment. [J bit^-1]"""
+    """Energy per bit of the user's radio and of each network segment [J bit^-1]; the radio's tail [J]."""
     radio_uplink: float
     radio_downlink: float
+    radio_tail: float      # the radio staying in its high-power state after a transfer, once per request [J]
     access: float
     metro: float
     wan: float
@@ -201,7 +202,7 @@ def network_energy(access: str) -> NetworkEnergy:
                          f"got {access!r}")
     a = rows[access]
     return NetworkEnergy(float(a["radio_uplink_j_per_bit"]), float(a["radio_downlink_j_per_bit"]),
-                         float(a["network_j_per_bit"]), float(rows["metro"]["network_j_per_bit"]),
+                         float(a["radio_tail_j"]), float(a["network_j_per_bit"]), float(rows["metro"]["network_j_per_bit"]),
                          float(rows["wan"]["network_j_per_bit"]))
 
 

@@ -67,12 +67,17 @@ DEVICE_CLASS_EXAMPLES = ("snapdragon-8-gen-3", "jetson-orin-nano-super-8gb", "je
 _N_MIN, _N_MAX = 1e6, 1e16    # search range of the largest model [-]
 
 
+KV_LAW_MODELS = ("llama-2-70b", "llama-3-70b", "llama-3.1-70b", "llama-3.1-405b", "llama-3-8b", "llama-3.1-8b",
+                 "mistral-7b", "qwen2.5-7b", "gemma-2b")
+"""The dense grouped-query architectures the KV-cache law is fitted on (a fixed, stated set)."""
+
+
 @functools.cache
 def _kv_law() -> tuple[float, float, int]:
-    """(coefficient, exponent, rows) of log10 κ = log10 c + k·log10 N on the
-    catalog's dense grouped-query models, one row per distinct architecture."""
+    """(coefficient, exponent, rows) of log10 κ = log10 c + k·log10 N on
+    :data:`KV_LAW_MODELS`, one row per distinct architecture."""
     rows = {}
-    for mid in catalog.model_ids():
+    for mid in KV_LAW_MODELS:
         m = catalog.model(mid)
         if m.n_experts == 1 and m.n_kv_heads < m.n_heads:
             kv = 2 * m.n_layers * m.n_kv_heads * m.head_dim * 2

@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from .paths import COMPONENTS
+from .paths import COMPONENTS, ENERGY_COMPONENTS
 
 __all__ = ["Metric", "registry", "register", "unregister", "get", "names", "headline", "compute_all",
            "goodput_users"]
@@ -169,6 +169,15 @@ for _m in (
     *(Metric(f"breakdown_{k}_s", f"{k} (mean)", "s", "breakdown", "lower",
              (lambda kk: lambda p, c: p.mean(kk))(k), "ms", 1e3, doc=f"Mean {k} time; the breakdown sums to E2E.")
       for k in COMPONENTS),
+    Metric("energy_per_request_j", "Energy", "J", "energy", "lower",
+           lambda p, c: sum(p.energy(k) for k in ENERGY_COMPONENTS), "J", headline=True,
+           doc="Mean energy per request: device, radio, networks, sites (IT and facility) and idle capacity."),
+    Metric("co2e_per_request_g", "CO2e", "g", "energy", "lower", lambda p, c: p.co2e(), "g", headline=True,
+           doc="Mean emissions per request: each part's energy at its grid's intensity."),
+    *(Metric(f"energy_{k}_j", f"{k.replace('_', ' ')} energy", "J", "energy_breakdown", "lower",
+             (lambda kk: lambda p, c: p.energy(kk))(k), "J",
+             doc=f"Mean {k.replace('_', ' ')} energy per request; the energy breakdown sums to energy_per_request_j.")
+      for k in ENERGY_COMPONENTS),
     *(Metric(f"{s}_utilization", f"{s} utilisation", "-", "load", "lower", _site_utilization(s), "%", 100.0, 1,
              doc=f"Busy share of the {s} site's batch slots (NaN where the paradigm does not use it).")
       for s in ("cloud", "mec", "device")),

@@ -43,11 +43,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import catalog, compute, network, overflow, queueing
+from . import catalog, compute, energy, network, overflow, power, queueing
 from . import units as u
 from .arrays import ScenarioArrays, check_kind
 from .distributions import AnswerTime, Wait, answer_length_law, extra_tokens, joint_cdf, mixture_quantile
-from .paths import COMPONENTS, FIRST_TOKEN_COMPONENTS, AccessLink, Branch, ComputeSite, FibreSegment
+from .paths import COMPONENTS, FIRST_TOKEN_COMPONENTS, AccessLink, Bits, Branch, ComputeSite, FibreSegment
 from .scenario import Scenario, ScenarioError
 
 __all__ = ["PARADIGMS", "PARADIGM_LABELS", "SITES", "COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ParadigmResult", "SiteStatus",
@@ -105,6 +105,9 @@ class Service:
     fits: np.ndarray         # weights + KV cache fit the replica [bool]
     required: np.ndarray     # [byte]
     capacity: np.ndarray     # [byte]
+    prefill_j: np.ndarray    # IT energy of one request's prefill (an image for diffusion) [J]
+    token_j: np.ndarray      # IT energy per output token of one sequence at full batch [J]
+    idle_w: np.ndarray       # idle power of one replica's accelerators, with their host [W]
 
 
 def _group_apply(codes, numeric: dict, fn):
@@ -156,27 +159,39 @@ def _service(a: ScenarioArrays, site: str) -> Service:
             # in a sweep such points are flagged (nothing fits) with undefined times
             res = one(combo, np.where(no_link, 1.0, devices), batch, prompt, output, steps)
             nan = np.where(no_link, np.nan, 1.0)
-            return dict(prefill=res["prefill"] * nan, tpot=res["tpot"] * nan, required=res["required"],
-                        capacity=np.where(no_link, 0.0, res["capacity"]))
+            return dict(res, prefill=res["prefill"] * nan, tpot=res["tpot"] * nan,
+                        capacity=np.where(no_link, 0.0, res["capacity"]),
+                        prefill_j=res["prefill_j"] * nan, token_j=res["token_j"] * nan)
+        it = 1.0 + energy.SERVER_OVERHEAD if hw.device_class in energy.SERVER_CLASSES else 1.0
+        factors = power.power_factors(hw.device_class)
+        idle_w = it * devices * hw.power_idle
         if kind == "diffusion":
             dm = catalog.diffusion_model(model)
             t = compute.diffusion_estimate(dm, hw_id, prec_id, rt_id, devices, steps)
             required = compute.weights_bytes(dm.unet_params, prec.bits_per_weight) + 0.0 * t
-            return dict(prefill=t, tpot=0.0 * t, required=required, capacity=hw.memory * devices + 0.0 * t)
+            image_j = power.diffusion_energy(dm, hw, prec_id, rt_id, devices, steps, factors)
+            return dict(prefill=t, tpot=0.0 * t, required=required, capacity=hw.memory * devices + 0.0 * t,
+                        prefill_j=it * image_j + 0.0 * t, token_j=0.0 * t, idle_w=idle_w + 0.0 * t)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", compute.MemoryWarning)
             one_seq = compute.estimate(model, hw, prec_id, rt_id, devices, 1, prompt, output,
                                        kv_precision=kv_id)
             full = compute.estimate(model, hw, prec_id, rt_id, devices, batch, prompt, output,
                                     kv_precision=kv_id)
+        p_pre = devices * power.device_power(hw, one_seq.prefill_flop_utilization,
+                                             one_seq.prefill_bandwidth_utilization, factors)
+        p_dec = devices * power.device_power(hw, full.decode_flop_utilization, full.decode_bandwidth_utilization,
+                                             factors)
         return dict(prefill=one_seq.prefill_s, tpot=full.tpot_s, required=full.memory_required_bytes,
-                    capacity=full.memory_capacity_bytes)
+                    capacity=full.memory_capacity_bytes, prefill_j=it * p_pre * one_seq.prefill_s,
+                    token_j=it * p_dec * full.tpot_s / batch, idle_w=idle_w + 0.0 * full.tpot_s)
 
     res = _group_apply(codes, numeric, one)
     scale = a.num(f"{site}.compute_scale")
     servers = a.num(f"{site}.replicas") * (1.0 if kind == "diffusion" else a.num(f"{site}.batch"))
     return Service(site, res["prefill"] * scale, res["tpot"] * scale, servers,
-                   res["required"] <= res["capacity"], res["required"], res["capacity"])
+                   res["required"] <= res["capacity"], res["required"], res["capacity"],
+                   res["prefill_j"] * scale, res["token_j"] * scale, res["idle_w"])
 
 
 # ------------------------------------------------------------------- network
@@ -185,6 +200,16 @@ class _Network:
     access: AccessLink
     mec_rtt: np.ndarray
     cloud_rtt: np.ndarray
+    bits: Bits
+    metro_j_per_bit: np.ndarray
+    wan_j_per_bit: np.ndarray
+    grid: np.ndarray
+
+    def metro(self, **kw) -> FibreSegment:
+        return FibreSegment("metro", self.mec_rtt, bits=self.bits, j_per_bit=self.metro_j_per_bit, grid=self.grid, **kw)
+
+    def wan(self, **kw) -> FibreSegment:
+        return FibreSegment("wan", self.cloud_rtt, bits=self.bits, j_per_bit=self.wan_j_per_bit, grid=self.grid, **kw)
 
 
 def _network(a: ScenarioArrays) -> _Network:
@@ -202,8 +227,18 @@ def _network(a: ScenarioArrays) -> _Network:
         return network.round_trip_time(a.num(f"network.{name}_distance_km") * u.km, route,
                                        a.num(f"network.{name}_hops"), hop)
 
-    access = AccessLink(np.asarray(uplink), np.asarray(one_way), np.asarray(token_interval), np.asarray(response))
-    return _Network(access, np.asarray(rtt("mec")), np.asarray(rtt("cloud")))
+    per_bit = [energy.network_energy(i) for i in ids]
+    chunk = 8.0 * network.DEFAULT_STREAM_CHUNK_BYTES if a.kind == "llm" else 0.0
+    bits = Bits(up=8.0 * (a.num("workload.prompt_tokens") * network.DEFAULT_BYTES_PER_TOKEN
+                          + a.num("workload.payload_bytes") + network.DEFAULT_REQUEST_OVERHEAD_BYTES),
+                down=8.0 * a.num("workload.response_bytes") + chunk, down_per_token=chunk)
+    grid = a.num("network.grid_kg_per_kwh")
+    access = AccessLink(np.asarray(uplink), np.asarray(one_way), np.asarray(token_interval), np.asarray(response),
+                        bits, np.array([e.radio_uplink for e in per_bit])[codes],
+                        np.array([e.radio_downlink for e in per_bit])[codes],
+                        np.array([e.radio_tail for e in per_bit])[codes], np.array([e.access for e in per_bit])[codes], a.num("device.grid_kg_per_kwh"), grid)
+    return _Network(access, np.asarray(rtt("mec")), np.asarray(rtt("cloud")), bits,
+                    np.asarray(per_bit[0].metro), np.asarray(per_bit[0].wan), grid)
 
 
 # ------------------------------------------------------------------- results
@@ -249,6 +284,25 @@ class Paths:
                 value = b.once[component] + b.per_token[component] * extra
             with np.errstate(invalid="ignore"):      # 0 x inf of a path never taken
                 out = out + np.where(w > 0, w * value, 0.0)
+        return out
+
+    def energy(self, component: str):
+        """Mean energy of one component per request over the mixture. [J]"""
+        extra = extra_tokens(self.answer_law)
+        out = 0.0
+        for w, b in zip(self._weights(), self.branches):
+            with np.errstate(invalid="ignore"):
+                value = b.energy_once[component] + b.energy_per_token[component] * extra
+                out = out + np.where(w > 0, w * value, 0.0)
+        return out
+
+    def co2e(self):
+        """Mean emissions per request over the mixture. [g CO2e]"""
+        extra = extra_tokens(self.answer_law)
+        out = 0.0
+        for w, b in zip(self._weights(), self.branches):
+            with np.errstate(invalid="ignore"):
+                out = out + np.where(w > 0, w * (b.co2e_once + b.co2e_per_token * extra), 0.0)
         return out
 
     def token_time(self):
@@ -326,6 +380,26 @@ class Context:
         pw, decay = queueing._mgc_tail(lam, hold, svc.servers, scv)
         return Wait.single(np.where(lam > 0, pw, 0.0), decay), hold
 
+    def site(self, name, svc: Service, lam, utilization, prefill=None, per_token=None, prefill_j=None,
+             token_j=None) -> ComputeSite:
+        """The compute tier of ``name`` with its energy: IT energy busy, facility overhead, idle share."""
+        a = self.arrays
+        if name == "device":
+            return ComputeSite(name, svc.prefill if prefill is None else prefill,
+                               svc.tpot if per_token is None else per_token,
+                               svc.prefill_j if prefill_j is None else prefill_j,
+                               svc.token_j if token_j is None else token_j, 0.0, 1.0,
+                               a.num("device.grid_kg_per_kwh"))
+        pue = a.num(f"{name}.pue")
+        codes, rules = a.cat(f"{name}.idle_energy")
+        amortized = np.asarray([r == "amortized" for r in rules])[codes]
+        idle_j = energy.idle_energy_per_request(svc.idle_w * a.num(f"{name}.replicas"), utilization, lam) * pue
+        return ComputeSite(name, svc.prefill if prefill is None else prefill,
+                           svc.tpot if per_token is None else per_token,
+                           svc.prefill_j if prefill_j is None else prefill_j,
+                           svc.token_j if token_j is None else token_j,
+                           np.where(amortized, idle_j, 0.0), pue, a.num(f"{name}.grid_kg_per_kwh"))
+
     def load(self, site, lam, svc, hold, per_user, utilization=None) -> SiteLoad:
         rho = lam * hold / svc.servers if utilization is None else utilization
         return SiteLoad(site, lam, svc.servers, hold, rho, svc.fits, svc.required, svc.capacity, per_user)
@@ -338,10 +412,10 @@ def _single_site(ctx: Context, name: str, users) -> Paths:
     per_user = ctx.rate_per_user / sites
     lam = users * per_user
     wait, hold = ctx.queue(lam, svc)
-    rtt = ctx.net.cloud_rtt if name == "cloud" else ctx.net.mec_rtt
-    branch = Branch(1.0, (ctx.net.access, FibreSegment("wan" if name == "cloud" else "metro", rtt),
-                          ComputeSite(name, svc.prefill, svc.tpot)), wait)
-    return Paths(name, [branch.compose()], [ctx.load(name, lam, svc, hold, per_user)], ctx.answer_law)
+    load = ctx.load(name, lam, svc, hold, per_user)
+    segment = ctx.net.wan() if name == "cloud" else ctx.net.metro()
+    branch = Branch(1.0, (ctx.net.access, segment, ctx.site(name, svc, lam, load.utilization)), wait)
+    return Paths(name, [branch.compose()], [load], ctx.answer_law)
 
 
 def _on_device(ctx: Context, users) -> Paths:
@@ -349,7 +423,7 @@ def _on_device(ctx: Context, users) -> Paths:
     rate = ctx.rate_per_user + 0.0 * np.asarray(users)
     hold, _ = ctx.hold(svc)
     idle = Wait.single(np.zeros_like(hold), np.ones_like(hold))
-    branch = Branch(1.0, (ComputeSite("device", svc.prefill, svc.tpot),), idle)
+    branch = Branch(1.0, (ctx.site("device", svc, rate, rate * hold),), idle)
     return Paths("on_device", [branch.compose()],
                  [ctx.load("device", rate, svc, hold, 0.0, utilization=rate * hold)], ctx.answer_law,
                  ["one user per device: no network, no queue"])
@@ -372,15 +446,12 @@ def _routing(ctx: Context, users) -> Paths:
     lam_e, lam_c = users * per_e, users * per_c
     wait_e, hold_e = ctx.queue(lam_e, edge)
     wait_c, hold_c = ctx.queue(lam_c, cloud)
-    branches = [Branch(p, (net.access, FibreSegment("metro", net.mec_rtt),
-                           ComputeSite("mec", edge.prefill, edge.tpot)), wait_e),
-                Branch(1 - p, (net.access, FibreSegment("wan", net.cloud_rtt),
-                               ComputeSite("cloud", cloud.prefill, cloud.tpot)), wait_c)]
+    load_e, load_c = ctx.load("mec", lam_e, edge, hold_e, per_e), ctx.load("cloud", lam_c, cloud, hold_c, per_c)
+    branches = [Branch(p, (net.access, net.metro(), ctx.site("mec", edge, lam_e, load_e.utilization)), wait_e),
+                Branch(1 - p, (net.access, net.wan(), ctx.site("cloud", cloud, lam_c, load_c.utilization)), wait_c)]
     share = f"{float(p):.0%}" if np.ndim(p) == 0 else "edge_cloud.edge_fraction"
     notes = [f"routing: {share} of requests served by the MEC model"]
-    return Paths("edge_cloud", [b.compose() for b in branches],
-                 [ctx.load("mec", lam_e, edge, hold_e, per_e), ctx.load("cloud", lam_c, cloud, hold_c, per_c)],
-                 ctx.answer_law, notes)
+    return Paths("edge_cloud", [b.compose() for b in branches], [load_e, load_c], ctx.answer_law, notes)
 
 
 def _speculative(ctx: Context, users) -> Paths:
@@ -396,17 +467,20 @@ def _speculative(ctx: Context, users) -> Paths:
     per_c, per_e = ctx.rate_per_user / a.num("cloud.sites"), ctx.rate_per_user / a.num("mec.sites")
     lam_c, lam_e = users * per_c, users * per_e
     wait_c, hold_c = ctx.queue(lam_c, cloud, tpot)
-    branch = Branch(1.0, (net.access, FibreSegment("metro", net.mec_rtt),
-                          FibreSegment("wan", net.cloud_rtt, 1.0 / tau),
-                          ComputeSite("cloud", cloud.prefill, verify), ComputeSite("mec", 0.0, draft)), wait_c)
     rho_e = lam_e * ctx.extra_tokens / tau * k * edge.tpot / edge.servers
     hold_e = ctx.extra_tokens / tau * k * edge.tpot
+    load_c = ctx.load("cloud", lam_c, cloud, hold_c, per_c)
+    # a verification pass costs about one decode step's share; the draft k edge tokens
+    branch = Branch(1.0, (net.access, net.metro(), net.wan(round_trips_per_token=1.0 / tau),
+                          ctx.site("cloud", cloud, lam_c, load_c.utilization, per_token=verify,
+                                   token_j=cloud.token_j / tau),
+                          ctx.site("mec", edge, lam_e, rho_e, prefill=0.0, per_token=draft, prefill_j=0.0,
+                                   token_j=k * edge.token_j / tau)), wait_c)
     notes = [f"speculative: {float(np.max(k)):.0f} draft tokens, acceptance {float(np.max(alpha))}, "
              f"{float(np.max(tau)):.2f} tokens per verification; edge draft queueing not modelled"
              if np.size(tau) == 1 else "speculative: edge draft queueing not modelled"]
     return Paths("edge_cloud", [branch.compose()],
-                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e),
-                  ctx.load("cloud", lam_c, cloud, hold_c, per_c)], ctx.answer_law, notes)
+                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e), load_c], ctx.answer_law, notes)
 
 
 def _overflow(ctx: Context, users, used=True) -> Paths:
@@ -438,14 +512,14 @@ def _overflow(ctx: Context, users, used=True) -> Paths:
     per_c = blocked * ctx.rate_per_user / n_cloud
     lam_c = users * per_c
     idle = Wait.single(np.zeros(shape), np.ones(shape))
-    branches = [Branch(1 - blocked, (net.access, FibreSegment("metro", net.mec_rtt),
-                                     ComputeSite("mec", edge.prefill, edge.tpot)), idle),
-                Branch(blocked, (net.access, FibreSegment("metro", net.mec_rtt), FibreSegment("wan", net.cloud_rtt),
-                                 ComputeSite("cloud", cloud.prefill, cloud.tpot)), wait_c)]
     rho_e = lam_e * (1 - blocked) * hold_e / edge.servers
+    load_c = ctx.load("cloud", lam_c, cloud, hold_c, per_c)
+    served_e = lam_e * (1 - blocked)
+    branches = [Branch(1 - blocked, (net.access, net.metro(), ctx.site("mec", edge, served_e, rho_e)), idle),
+                Branch(blocked, (net.access, net.metro(), net.wan(),
+                                 ctx.site("cloud", cloud, lam_c, load_c.utilization)), wait_c)]
     return Paths("edge_cloud", [b.compose() for b in branches],
-                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e),
-                  ctx.load("cloud", lam_c, cloud, hold_c, per_c)], ctx.answer_law, notes)
+                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e), load_c], ctx.answer_law, notes)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -532,7 +606,10 @@ def _merge(mask, b, other):
     return dataclasses.replace(
         b, weight=pick(b.weight, other.weight), once={c: pick(b.once[c], other.once[c]) for c in b.once},
         per_token={c: pick(b.per_token[c], other.per_token[c]) for c in b.per_token},
-        token_time=pick(b.token_time, other.token_time), wait=wait)
+        token_time=pick(b.token_time, other.token_time), wait=wait,
+        energy_once={c: pick(b.energy_once[c], other.energy_once[c]) for c in b.energy_once},
+        energy_per_token={c: pick(b.energy_per_token[c], other.energy_per_token[c]) for c in b.energy_per_token},
+        co2e_once=pick(b.co2e_once, other.co2e_once), co2e_per_token=pick(b.co2e_per_token, other.co2e_per_token))
 
 
 def paradigm_paths(ctx: Context, users=None) -> dict:

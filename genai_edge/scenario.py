@@ -92,6 +92,10 @@ class NetworkPaths:
                              low=1.0, high=5.0, source="FACTS.md: 1.5-2x is a common planning factor (ASSUMPTION)")
     per_hop_delay_s: float = _f(50e-6, "s", "Processing and queueing per router.", low=0,
                                 source="ASSUMPTION: tens of microseconds per core-router hop")
+    grid_kg_per_kwh: float = _f(0.445, "kg CO2e kWh^-1", "Carbon intensity of the networks' electricity "
+                                "(access, metro, wide area).", low=0, high=2,
+                                source="IEA Electricity 2025: world average 445 gCO2/kWh in 2024 "
+                                       "(ASSUMPTION: the networks' location is not known)")
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,19 @@ class Site:
     compute_scale: float = _f(1.0, "-", "Multiplier on the calibrated compute times (prefill, per-token "
                               "decode); give it a distribution in a sweep for calibration uncertainty.",
                               low=0.01, high=100, source="ASSUMPTION: 1, the calibrated roofline")
+    pue: float = _f(1.58, "-", "Power usage effectiveness of the site: facility energy / IT energy (not used "
+                    "on the device).", low=1.0, high=3.0,
+                    source="Uptime Institute Global Data Center Survey 2023: industry average 1.58 (ASSUMPTION "
+                           "for MEC sites, which have no published figure); the cloud default is Google's fleet "
+                           "1.09 (Elsworth et al. 2025, arXiv:2508.15734)")
+    grid_kg_per_kwh: float = _f(0.445, "kg CO2e kWh^-1", "Carbon intensity of the site's electricity "
+                                "(location-based; give a market-based figure to use that method).", low=0, high=2,
+                                source="IEA Electricity 2025: world average 445 gCO2/kWh in 2024 (ASSUMPTION: "
+                                       "location not known); regions in data/grid_intensity.csv")
+    idle_energy: str = _f("amortized", "-", "Idle power of the site's accelerators between requests: "
+                          "'amortized' charges it to the requests served (idle power x (1 - utilization) / "
+                          "request rate), 'busy' counts busy time only. Not used on the device.",
+                          choices=("amortized", "busy"))
 
 
 @dataclass(frozen=True)
@@ -129,7 +146,7 @@ class EdgeCloud:
 
 def _cloud_default():
     return Site(model="llama-3.1-70b", hardware="h100-sxm5-80gb", devices=2, replicas=8,
-                precision="fp8", runtime="tensorrt-llm", batch=16)
+                precision="fp8", runtime="tensorrt-llm", batch=16, pue=1.09)
 
 
 def _mec_default():

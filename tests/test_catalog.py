@@ -93,3 +93,44 @@ def test_image_generation_measurements_cite_their_cell():
         assert r["source"].startswith("https://") and r["quote"].strip(), r["case_id"]
         assert int(r["steps"]) >= 1 and int(r["width"]) >= 256 and float(r["measured"]) > 0, r["case_id"]
         assert r["unit"] in ("s", "it/s"), r["case_id"]
+
+
+# Rows added with their published totals; architectures with shared experts, dense
+# layers or MLA are folded into the uniform-layer columns (see each row's source).
+NEW_MODELS = [
+    "qwen3-8b", "qwen3-14b", "qwen3-32b", "qwen3-30b-a3b", "gemma-3-27b", "gemma-3-12b",
+    "gpt-oss-20b", "gpt-oss-120b", "llama-4-scout", "llama-4-maverick", "llama-3.2-1b",
+    "llama-3.2-3b", "qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b", "gemma-2-9b", "olmoe-1b-7b",
+    "deepseek-v3"]
+
+
+@pytest.mark.parametrize("model_id", NEW_MODELS)
+def test_new_models_total_parameters_match_published(model_id):
+    m = catalog.model(model_id)
+    assert m.params_from_architecture == pytest.approx(m.params, rel=0.015)
+
+
+@pytest.mark.parametrize("model_id, published, counted", [
+    ("qwen3-30b-a3b", 3.3e9, "active_params"),        # Qwen3-30B-A3B model card
+    ("olmoe-1b-7b", 1.3e9, "active_params"),          # OLMoE paper
+    ("llama-4-scout", 17e9, "active_params"),         # Meta Llama 4 release
+    ("llama-4-maverick", 17e9, "active_params"),
+    ("deepseek-v3", 37e9, "active_params"),           # DeepSeek-V3 README
+    # gpt-oss model card counts the unembedding but not the embedding table.
+    ("gpt-oss-20b", 3.61e9, "matmul_params_per_token"),
+    ("gpt-oss-120b", 5.13e9, "matmul_params_per_token"),
+])
+def test_new_moe_active_parameters_match_published(model_id, published, counted):
+    assert getattr(catalog.model(model_id), counted) == pytest.approx(published, rel=0.05)
+
+
+def test_deepseek_v3_kv_cache_matches_mla_latent():
+    # MLA caches kv_lora_rank 512 + rope key 64 = 576 values per token per layer.
+    m = catalog.model("deepseek-v3")
+    assert 2 * m.n_kv_heads * m.head_dim == 576
+
+
+def test_mxfp4_is_weight_only_at_4_25_bits():
+    p = catalog.precision("mxfp4")
+    assert p.bits_per_weight == 4 + 8 / 32      # E2M1 elements + one E8M0 scale per 32
+    assert p.activation_bits == 16 and p.compute_peak == catalog.precision("w4a16").compute_peak

@@ -247,11 +247,9 @@ def test_winners_ties_nan_inf_and_direction():
 
 @pytest.fixture
 def energy_and_availability_metrics():
-    """The fixture source reports two metrics the package does not compute: register them."""
+    """The fixture source reports availability, which the package does not compute: register it."""
     from genai_edge import metrics
-    added = [metrics.register(metrics.Metric("energy_per_request_j", "Energy / request", "J", "energy",
-                                             "lower", lambda p, c: 0.0, headline=True)),
-             metrics.register(metrics.Metric("availability", "Availability", "-", "availability", "higher",
+    added = [metrics.register(metrics.Metric("availability", "Availability", "-", "availability", "higher",
                                              lambda p, c: 1.0, "%", 100.0, 4, headline=True))]
     yield
     for m in added:
@@ -266,7 +264,7 @@ def test_build_index_marks_winners_units_and_links(tmp_path, energy_and_availabi
     page = report.build_index(tmp_path, [col], [("tiny", "Fixture report")])
     _assert_self_contained(page)
     assert 'id="summary"' in page and 'id="reports"' in page
-    assert "TTFT [ms]" in page and "Energy / request [J]" in page and "Availability [%]" in page
+    assert "TTFT [ms]" in page and "Energy [J]" in page and "Availability [%]" in page
     assert "E2E p99" not in page          # metrics that compare() does not return are left out
     # MEC wins TTFT in alpha (45 ms); edge_cloud wins availability (higher is better)
     assert re.search(r"<strong>45\.0</strong> <span class=\"star\">★</span>", page)
