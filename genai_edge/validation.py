@@ -27,7 +27,7 @@ from . import catalog, compute
 __all__ = ["QUANTITIES", "cases", "quantity_value", "predict", "validation_table", "summary",
            "held_out_log_spread", "DIFFUSION_QUANTITIES", "diffusion_cases", "diffusion_predict",
            "fit_diffusion", "diffusion_free_parameters", "diffusion_table", "diffusion_summary",
-           "energy_cases", "energy_predict", "fit_power", "energy_table", "energy_summary"]
+           "energy_cases", "energy_predict", "fit_power", "energy_table", "energy_summary", "device_energy_table"]
 
 QUANTITIES = {
     "prefill_s": "prefill pass time [s]",
@@ -471,3 +471,33 @@ def energy_summary(table=None) -> dict:
                 cv_median_abs_error=float(band.cv_error.abs().median()),
                 cv_median_abs_error_all_batches=float(cov.cv_error.abs().median()),
                 cv_median_error=float(band.cv_error.median()))
+
+
+def device_energy_table():
+    """Published on-device decode energy per token vs the power law (batch 1), with the time it rests on.
+
+    The rows (``data/device_energy_validation.csv``) never enter a fit: the
+    power constants of these device classes are the ``default`` group's
+    (the datacenter fit, transferred). A runtime not in the catalog (MNN)
+    gets the device group's default compute factors. ``time_error`` is the
+    predicted time per token against the measured one: energy = power ×
+    time, so the two errors show whether power or time is off.
+    """
+    import pandas as pd
+
+    from . import power
+    rows = []
+    for r in catalog.read_csv("device_energy_validation.csv"):
+        s, out = int(r["prompt_tokens"]), int(r["output_tokens"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            e = power.inference_energy(r["model"], r["hardware"], r["precision"], r["runtime"], 1, 1, s, out)
+        measured = float(r["decode_energy_per_token_j"])
+        measured_tpot = 1.0 / float(r["decode_tokens_per_s"])
+        rows.append(dict(case_id=r["case_id"], hardware=r["hardware"], model=r["model"], precision=r["precision"],
+                         runtime=r["runtime"], measured=measured, predicted=e.energy_per_output_token_j,
+                         error=e.energy_per_output_token_j / measured - 1,
+                         measured_power_w=measured / measured_tpot, predicted_power_w=e.decode_power_w,
+                         time_error=e.estimate.tpot_s / measured_tpot - 1, boundary=r["boundary"],
+                         notes=r["notes"], source=r["source"]))
+    return pd.DataFrame(rows)

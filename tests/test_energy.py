@@ -111,3 +111,74 @@ def test_cli_energy_errors_are_one_line(capsys):
     code, out, err = run_cli(capsys, "energy", "training", "--hardware", "a100-sxm4-80gb", "--gpu-hours", "10",
                              "--power-w", "0")
     assert code == 2 and "power_w" in err
+
+
+# ---------------------------------------------------------------- paradigms
+from genai_edge import paradigms, scenario  # noqa: E402
+from genai_edge.paths import ENERGY_COMPONENTS  # noqa: E402
+
+
+@pytest.mark.parametrize("name", scenario.builtin_names())
+def test_energy_breakdown_sums_to_the_total_in_every_builtin_scenario(name):
+    for res in paradigms.evaluate(scenario.load(name), check_memory=False).values():
+        parts = [res.metrics[f"energy_{k}_j"] for k in ENERGY_COMPONENTS]
+        assert all(p >= 0 for p in parts)
+        assert sum(parts) == pytest.approx(res.energy_per_request_j, rel=1e-12)
+        assert res.co2e_per_request_g > 0
+
+
+def test_energy_breakdown_sums_in_a_random_sweep():
+    from genai_edge import sweep
+    rng = np.random.default_rng(3)
+    axes = {"network.cloud_distance_km": rng.uniform(0, 5000, 30), "workload.users": rng.uniform(100, 30000, 30),
+            "cloud.pue": rng.uniform(1.0, 2.0, 30), "mec.grid_kg_per_kwh": rng.uniform(0, 1, 30),
+            "edge_cloud.strategy": rng.choice(["routing", "overflow", "speculative"], 30).tolist()}
+    t = sweep("chatbot", axes, mode="zip")
+    total = sum(t[f"energy_{k}_j"] for k in ENERGY_COMPONENTS)
+    assert np.allclose(total, t["energy_per_request_j"], rtol=1e-12)
+    assert (t["energy_per_request_j"] > 0).all()
+
+
+def test_doubling_pue_doubles_only_the_facility_share():
+    base = paradigms.evaluate(scenario.load("chatbot", {"cloud.pue": 1.2, "cloud.idle_energy": "busy"}))["cloud"]
+    more = paradigms.evaluate(scenario.load("chatbot", {"cloud.pue": 1.4, "cloud.idle_energy": "busy"}))["cloud"]
+    assert more.energy_facility_overhead_j == pytest.approx(2 * base.energy_facility_overhead_j, rel=1e-12)
+    for k in ENERGY_COMPONENTS:
+        if k != "facility_overhead":
+            assert more.metrics[f"energy_{k}_j"] == pytest.approx(base.metrics[f"energy_{k}_j"], rel=1e-12)
+
+
+def test_request_energy_grows_with_output_tokens_in_every_paradigm():
+    short = paradigms.evaluate(scenario.load("chatbot", {"workload.output_tokens": 100}))
+    long = paradigms.evaluate(scenario.load("chatbot", {"workload.output_tokens": 400}))
+    for p in paradigms.PARADIGMS:
+        assert long[p].energy_per_request_j > short[p].energy_per_request_j
+
+
+def test_idle_rule_busy_drops_only_the_idle_share():
+    amortized = paradigms.evaluate(scenario.load("chatbot"))["mec"]
+    busy = paradigms.evaluate(scenario.load("chatbot", {"mec.idle_energy": "busy"}))["mec"]
+    assert amortized.energy_idle_j > 0 and busy.energy_idle_j == 0
+    assert busy.energy_per_request_j == pytest.approx(amortized.energy_per_request_j - amortized.energy_idle_j)
+
+
+def test_on_device_has_no_network_or_site_energy_and_cloud_has_no_device_compute():
+    r = paradigms.evaluate(scenario.load("chatbot"))
+    assert r["on_device"].energy_network_j == 0 and r["on_device"].energy_cloud_it_j == 0
+    assert r["on_device"].energy_device_compute_j > 0
+    assert r["cloud"].energy_device_compute_j == 0 and r["cloud"].energy_device_radio_j > 0
+
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("cloud.pue", 0.8, "[1.0, 3.0]"), ("mec.grid_kg_per_kwh", -0.1, "[0, 2]"),
+    ("network.grid_kg_per_kwh", -1, "[0, 2]"), ("mec.idle_energy", "sometimes", "amortized, busy")])
+def test_bad_energy_keys_name_the_key_and_the_allowed_values(key, value, allowed):
+    with pytest.raises(scenario.ScenarioError, match=key.replace(".", r"\.")) as exc:
+        scenario.load("chatbot", {key: value})
+    assert allowed in str(exc.value)
+
+
+def test_device_energy_rows_are_reported_with_their_errors():
+    t = validation.device_energy_table()
+    assert len(t) >= 8 and t.error.notna().all()
+    assert set(t.hardware) >= {"jetson-orin-nano-super-8gb", "snapdragon-8-elite"}
