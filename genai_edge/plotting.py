@@ -199,3 +199,48 @@ def feasibility_horizon(table: pd.DataFrame, trend, ax=None, until: float = 2030
     ax.set(yscale="log", xlabel="year [yr]", ylabel="parameters [-]", xlim=(trend.first_year, until))
     ax.legend(fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
     return ax
+
+
+def energy_bars(results: dict, ax=None):
+    """Stacked mean energy per request per paradigm, by component, on a log axis [J]."""
+    from .paths import ENERGY_COMPONENTS
+    ax = ax or plt.subplots()[1]
+    frame = pd.DataFrame({p: {k: r.metrics[f"energy_{k}_j"] for k in ENERGY_COMPONENTS}
+                          for p, r in results.items()}).T
+    frame.plot.barh(stacked=True, ax=ax, colormap="tab20c", width=0.7)
+    for i, (p, r) in enumerate(results.items()):
+        ax.text(np.nan_to_num(frame.loc[p].sum()), i, f" {r.energy_per_request_j:,.3g} J", va="center", fontsize=9)
+    ax.set_xlabel("mean energy per request [J]")
+    ax.set_ylabel("paradigm")
+    ax.legend(title="component", bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax
+
+
+def energy_vs_batch(batch, predicted, measured: pd.DataFrame, label: str, ax=None):
+    """Energy per output token against batch: the law's curve and measured points [J token^-1]."""
+    ax = ax or plt.subplots()[1]
+    ax.plot(batch, predicted, color="C0", label=f"{label}: model")
+    ax.scatter(measured.batch, measured.measured, color="C1", zorder=3, label=f"{label}: measured (ML.ENERGY)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("concurrent sequences (batch) [-]")
+    ax.set_ylabel("GPU energy per output token [J]")
+    ax.legend()
+    return ax
+
+
+def pareto(frame: pd.DataFrame, x: str = "e2e_s", y: str = "energy_per_request_j", ax=None):
+    """Every swept point of every paradigm on latency × energy, the non-dominated front drawn over them."""
+    from .sweep import pareto_mask
+    ax = ax or plt.subplots()[1]
+    finite = frame[np.isfinite(frame[x]) & np.isfinite(frame[y])]
+    for name, part in finite.groupby("paradigm", sort=False):
+        ax.scatter(part[x], part[y], s=8, alpha=0.35, color=PALETTE[name], label=name)
+    front = finite[pareto_mask(finite[x], finite[y])].sort_values(x)
+    ax.step(front[x], front[y], where="post", color="black", lw=1.2, label="Pareto front")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("mean end-to-end latency [s]")
+    ax.set_ylabel("mean energy per request [J]")
+    ax.legend(title="paradigm", bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax, front

@@ -32,7 +32,7 @@ from . import metrics as metrics_mod
 from .arrays import ScenarioArrays
 from .paradigms import PARADIGMS, Context, paradigm_paths, resolve
 
-__all__ = ["sweep", "Uncertain"]
+__all__ = ["sweep", "Uncertain", "pareto_mask"]
 
 DEFAULT_BLOCK_POINTS = 250_000
 MAX_FRAME_POINTS = 20_000_000     # an in-memory table larger than this needs backend='dask'
@@ -361,3 +361,22 @@ def _dask(scn, axes, mode, samples, seed, names, specs, sample_axis, percentiles
         shutil.rmtree(folder)
     os.replace(tmp_folder, folder)
     return folder
+
+
+def pareto_mask(x, y):
+    """True where no other point is at least as low on both ``x`` and ``y`` and lower on one.
+
+    Sorts by x (then y) and keeps the running minimum of y: O(n log n).
+    NaN points are never on the front.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    order = np.lexsort((y, x))
+    order = order[ok[order]]
+    mask = np.zeros(x.shape, dtype=bool)
+    best = np.inf
+    for i in order:
+        if y[i] < best:
+            mask[i] = True
+            best = y[i]
+    return mask

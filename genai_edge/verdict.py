@@ -16,7 +16,7 @@ import numpy as np
 from . import metrics as metrics_mod
 from .paradigms import PARADIGM_LABELS, PARADIGMS, evaluate, resolve
 
-__all__ = ["ranking", "crossover", "verdict", "TIE"]
+__all__ = ["ranking", "crossover", "verdict", "energy_verdict", "TIE"]
 
 TIE = 0.01   # relative difference below which two paradigms tie
 
@@ -178,3 +178,45 @@ def _users(x: float) -> str:
     if math.isinf(x):
         return "unbounded (one user per device)"
     return f"{x:,.0f}"
+
+
+def energy_verdict(scenario, results: dict | None = None) -> str:
+    """Markdown paragraphs on energy and carbon: who uses least, by how much, what dominates, where it flips.
+
+    The flip is the active-user count at which the energy winner changes
+    (idle capacity is shared by fewer requests at low load), searched over
+    5 %–400 % of the scenario's users.
+    """
+    from .paths import ENERGY_COMPONENTS
+    scn = resolve(scenario)
+    results = results or evaluate(scn)
+    lines = [_winner_sentence(results, "energy_per_request_j"), _winner_sentence(results, "co2e_per_request_g")]
+    served = {p: r for p, r in results.items() if p != "on_device"}
+    if "on_device" in ranking(results, "energy_per_request_j")[0]:
+        lines[1] += " Among the served paradigms: " + _winner_sentence(served, "energy_per_request_j")
+    parts = []
+    for p in PARADIGMS:
+        total = results[p].energy_per_request_j
+        if not (math.isfinite(total) and total > 0):
+            continue
+        top = max(ENERGY_COMPONENTS, key=lambda k: results[p].metrics[f"energy_{k}_j"])
+        share = results[p].metrics[f"energy_{top}_j"] / total
+        parts.append(f"{_label(p)} {share:.0%} {top.replace('_', ' ')}")
+    if parts:
+        lines.append("Largest share of each paradigm's energy: " + "; ".join(parts) + ".")
+    winners = ranking(results, "energy_per_request_j")[0]
+    users = scn.workload.users
+    if winners:
+        w = winners[0]
+        low, high = max(1.0, 0.05 * users), 4.0 * users
+        flips = sorted((x, r) for r in PARADIGMS if r != w
+                       for x in crossover(scn, "workload.users", w, r, "energy_per_request_j", low, high, 61, 40))
+        if flips:
+            x, r = min(flips, key=lambda f: abs(math.log(f[0] / users)))
+            side = "fewer" if x < users else "more"
+            lines.append(f"With load: the energy winner changes at about {x:,.0f} active users (this scenario: "
+                         f"{users:,.0f}); with {side} users {_label(r)} uses less.")
+        else:
+            lines.append(f"With load: {_label(w)} uses the least energy per request from {low:,.0f} to "
+                         f"{high:,.0f} active users.")
+    return " ".join(lines[:2]) + "\n\n" + "\n\n".join(lines[2:])
