@@ -287,6 +287,21 @@ def _add_scaling_parser(sub) -> None:
     h.set_defaults(func=_scaling_horizon)
 
 
+def _add_serving_args(p) -> None:
+    """The model, hardware and batch arguments that ``estimate`` and ``energy inference`` share."""
+    p.add_argument("--model", required=True, help="model id, e.g. llama-3.1-8b (see `catalog models`)")
+    p.add_argument("--hardware", required=True, help="accelerator id, e.g. h100-sxm5-80gb")
+    p.add_argument("--devices", type=_whole(1), default=1, help="tensor-parallel devices (default 1)")
+    p.add_argument("--precision", default="fp16", help="weight precision (default fp16)")
+    p.add_argument("--runtime", default="default",
+                   help="inference runtime (default: the device group's default factors; an unknown id "
+                        "gets them too, with a warning)")
+    p.add_argument("--kv-precision", default="fp16", help="KV-cache format: fp16 (default), fp8, int8")
+    p.add_argument("--batch", type=_whole(1), default=1, help="concurrent sequences (default 1)")
+    p.add_argument("--prompt-tokens", type=_whole(0), default=512, help="prompt length (default 512)")
+    p.add_argument("--output-tokens", type=_whole(1), default=128, help="generated tokens (default 128)")
+
+
 # ------------------------------------------------------------------- energy
 def _energy_inference(args) -> int:
     from . import energy, power
@@ -362,15 +377,7 @@ def _add_energy_parser(sub) -> None:
     s = sub.add_parser("energy", help="inference energy per token and request; training energy and carbon")
     ss = s.add_subparsers(dest="energy_command", required=True)
     i = ss.add_parser("inference", help="energy of serving one model on one piece of hardware")
-    i.add_argument("--model", required=True, help="model id, e.g. llama-3.1-8b")
-    i.add_argument("--hardware", required=True, help="accelerator id, e.g. h100-sxm5-80gb")
-    i.add_argument("--devices", type=_whole(1), default=1, help="tensor-parallel devices (default 1)")
-    i.add_argument("--precision", default="fp16", help="weight precision (default fp16)")
-    i.add_argument("--runtime", default="default", help="inference runtime (default: the device group's)")
-    i.add_argument("--kv-precision", default="fp16", help="KV-cache format (default fp16)")
-    i.add_argument("--batch", type=_whole(1), default=1, help="concurrent sequences (default 1)")
-    i.add_argument("--prompt-tokens", type=_whole(0), default=512, help="prompt length (default 512)")
-    i.add_argument("--output-tokens", type=_whole(1), default=128, help="generated tokens (default 128)")
+    _add_serving_args(i)
     i.add_argument("--boundary", choices=energy.BOUNDARIES, default=None,
                    help="gpu, server, facility (server hardware; default facility) or device (on-device "
                         "hardware: the whole device; its default)")
@@ -401,17 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     e = sub.add_parser("estimate", help="compute-only latency of one model on one piece of hardware")
-    e.add_argument("--model", required=True, help="model id, e.g. llama-3.1-8b (see `catalog models`)")
-    e.add_argument("--hardware", required=True, help="accelerator id, e.g. h100-sxm5-80gb")
-    e.add_argument("--devices", type=_whole(1), default=1, help="tensor-parallel devices (default 1)")
-    e.add_argument("--precision", default="fp16", help="weight precision (default fp16)")
-    e.add_argument("--runtime", default="default",
-                   help="inference runtime (default: the device group's default factors; an unknown id "
-                        "gets them too, with a warning)")
-    e.add_argument("--kv-precision", default="fp16", help="KV-cache format: fp16 (default), fp8, int8")
-    e.add_argument("--batch", type=_whole(1), default=1, help="concurrent sequences (default 1)")
-    e.add_argument("--prompt-tokens", type=_whole(0), default=512, help="prompt length (default 512)")
-    e.add_argument("--output-tokens", type=_whole(1), default=128, help="generated tokens (default 128)")
+    _add_serving_args(e)
     e.add_argument("--context-tokens", type=_whole(0), default=None,
                    help="KV length at which TPOT is evaluated (default prompt + output/2)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
