@@ -178,13 +178,10 @@ def _service(a: ScenarioArrays, site: str) -> Service:
                                        kv_precision=kv_id)
             full = compute.estimate(model, hw, prec_id, rt_id, devices, batch, prompt, output,
                                     kv_precision=kv_id)
-        p_pre = devices * power.device_power(hw, one_seq.prefill_flop_utilization,
-                                             one_seq.prefill_bandwidth_utilization, factors)
-        p_dec = devices * power.device_power(hw, full.decode_flop_utilization, full.decode_bandwidth_utilization,
-                                             factors)
+        prefill_j, token_j, _, _ = power.pass_energies(hw, one_seq, full, devices, batch, factors)
         return dict(prefill=one_seq.prefill_s, tpot=full.tpot_s, required=full.memory_required_bytes,
-                    capacity=full.memory_capacity_bytes, prefill_j=it * p_pre * one_seq.prefill_s,
-                    token_j=it * p_dec * full.tpot_s / batch, idle_w=idle_w + 0.0 * full.tpot_s)
+                    capacity=full.memory_capacity_bytes, prefill_j=it * prefill_j, token_j=it * token_j,
+                    idle_w=idle_w + 0.0 * full.tpot_s)
 
     res = _group_apply(codes, numeric, one)
     scale = a.num(f"{site}.compute_scale")

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .distributions import Wait
+from .energy import J_PER_KWH
 
 __all__ = ["COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ENERGY_COMPONENTS", "Parts", "EnergyParts", "AccessLink", "FibreSegment",
            "ComputeSite", "Branch", "ComposedPath"]
@@ -202,7 +203,7 @@ class Branch:
         g_once = g_token = 0.0
         for tier in self.tiers:
             for part in tier.energy():
-                g = part.grid * (1e3 / 3.6e6)                # kg/kWh -> g/J
+                g = part.grid * (1e3 / J_PER_KWH)            # kg/kWh -> g/J
                 for k, value in part.once.items():
                     e_once[k] = e_once[k] + value
                     g_once = g_once + g * value

@@ -43,7 +43,7 @@ import numpy as np
 from . import _validate as v
 from . import catalog, compute
 
-__all__ = ["PowerFactors", "power_factors", "device_power", "InferenceEnergy", "inference_energy",
+__all__ = ["PowerFactors", "power_factors", "device_power", "pass_energies", "InferenceEnergy", "inference_energy",
            "diffusion_energy"]
 
 
@@ -99,6 +99,21 @@ def device_power(hardware, flop_utilization, bandwidth_utilization, factors: Pow
     return v.scalar_or_array(hw.power_idle + (hw.power_max - hw.power_idle) * load)
 
 
+def pass_energies(hardware, prefill: compute.ComputeEstimate, decode: compute.ComputeEstimate, devices, batch,
+                  factors: PowerFactors | None = None):
+    """(prefill energy, energy per output token, prefill power, decode power) of one replica.
+
+    ``prefill`` is the estimate at batch 1 (its prefill pass), ``decode`` the
+    one at ``batch`` (its decode step, shared by the batch's sequences);
+    powers are all ``devices`` together. [J, J token^-1, W, W]
+    """
+    n = np.asarray(devices, dtype=float)
+    p_pre = n * device_power(hardware, prefill.prefill_flop_utilization, prefill.prefill_bandwidth_utilization,
+                             factors)
+    p_dec = n * device_power(hardware, decode.decode_flop_utilization, decode.decode_bandwidth_utilization, factors)
+    return p_pre * prefill.prefill_s, p_dec * decode.tpot_s / np.asarray(batch, dtype=float), p_pre, p_dec
+
+
 @dataclass(frozen=True)
 class InferenceEnergy:
     """Accelerator energy of serving LLM requests; arrays broadcast over the inputs."""
@@ -136,10 +151,7 @@ def inference_energy(model, hardware, precision="fp16", runtime="default", devic
         pre = compute.estimate(model, hw, precision, runtime, devices, 1, prompt_tokens, output_tokens,
                                kv_precision=kv_precision, warn=False)
     n = np.asarray(devices, dtype=float)
-    p_dec = n * device_power(hw, dec.decode_flop_utilization, dec.decode_bandwidth_utilization, f)
-    p_pre = n * device_power(hw, pre.prefill_flop_utilization, pre.prefill_bandwidth_utilization, f)
-    prefill_j = p_pre * pre.prefill_s
-    token_j = p_dec * dec.tpot_s / np.asarray(batch, dtype=float)
+    prefill_j, token_j, p_pre, p_dec = pass_energies(hw, pre, dec, n, batch, f)
     s = np.asarray(prompt_tokens, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_prompt = np.where(s > 0, prefill_j / np.where(s > 0, s, 1.0), 0.0)

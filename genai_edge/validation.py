@@ -380,7 +380,7 @@ def energy_cases() -> list[dict]:
 
 @functools.cache
 def _energy_work(case_id: str) -> tuple:
-    """(prefill time, its utilizations, decode step time, its utilizations, tokens) of one row."""
+    """(prefill estimate at batch 1, decode estimate at the row's batch, output tokens) of one row."""
     c = next(c for c in energy_cases() if c["case_id"] == case_id)
     m = catalog.model(c["model"])
     out = int(min(round(c["output_tokens"]), m.max_context - c["prompt_tokens"]))
@@ -390,18 +390,16 @@ def _energy_work(case_id: str) -> tuple:
                                c["prompt_tokens"], out)
         pre = compute.estimate(m, c["hardware"], c["precision"], c["runtime"], c["devices"], 1,
                                c["prompt_tokens"], out, warn=False)
-    return (float(pre.prefill_s), float(pre.prefill_flop_utilization), float(pre.prefill_bandwidth_utilization),
-            float(dec.tpot_s), float(dec.decode_flop_utilization), float(dec.decode_bandwidth_utilization), out)
+    return pre, dec, out
 
 
 def energy_predict(case: dict, factors=None) -> float:
     """Predicted GPU energy per output token of one covered row: (prefill + N decode shares)/N. [J]"""
     from . import power
-    tp, pf, pm, td, df, dm, out = _energy_work(case["case_id"])
-    n = case["devices"]
-    p_pre = n * power.device_power(case["hardware"], pf, pm, factors)
-    p_dec = n * power.device_power(case["hardware"], df, dm, factors)
-    return float((p_pre * tp + out * p_dec * td / case["batch"]) / out)
+    pre, dec, out = _energy_work(case["case_id"])
+    prefill_j, token_j, _, _ = power.pass_energies(case["hardware"], pre, dec, case["devices"], case["batch"],
+                                                   factors)
+    return float((prefill_j + out * token_j) / out)
 
 
 def energy_fold(case) -> str:
@@ -455,7 +453,7 @@ def energy_table():
             p = energy_predict(c, power.power_factors(catalog.hardware(c["hardware"]).device_class))
             cvp = energy_predict(c, folds[energy_fold(c)])
             row.update(predicted=p, error=p / c["measured"] - 1, cv_predicted=cvp, cv_error=cvp / c["measured"] - 1,
-                       predicted_tpot_s=_energy_work(c["case_id"])[3])
+                       predicted_tpot_s=float(_energy_work(c["case_id"])[1].tpot_s))
         rows.append(row)
     return pd.DataFrame(rows)
 

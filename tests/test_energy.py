@@ -72,8 +72,8 @@ def test_boundaries_nest_and_pue_scales_only_the_facility():
     server = energy.boundary_energy(gpu, "server", "datacenter_gpu")
     facility = energy.boundary_energy(gpu, "facility", "datacenter_gpu", pue=1.2)
     assert gpu < server < facility
-    doubled = energy.boundary_energy(gpu, "facility", "datacenter_gpu", pue=2.4)
-    assert doubled - server == pytest.approx(2 * (facility - server) + server, rel=1e-12)
+    doubled = energy.boundary_energy(gpu, "facility", "datacenter_gpu", pue=1.4)   # PUE - 1 doubled
+    assert doubled - server == pytest.approx(2 * (facility - server), rel=1e-12)
     assert energy.boundary_energy(gpu, "device", "phone_soc") == gpu
 
 
