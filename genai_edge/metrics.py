@@ -100,6 +100,14 @@ def goodput_users(ctx, paradigm: str, bits: int = 26):
     return np.where(ok_one, np.where(unbounded, np.inf, found), 0.0)
 
 
+_MONTH_MIN = 365.2425 / 12 * 1440.0   # minutes in a mean Gregorian month
+
+
+def _availability(paths, ctx):
+    from .outages import paradigm_availability
+    return paradigm_availability(ctx, paths)
+
+
 def _site_utilization(site):
     def compute(paths, ctx):
         for s in paths.sites:
@@ -178,6 +186,18 @@ for _m in (
              (lambda kk: lambda p, c: p.energy(kk))(k), "J",
              doc=f"Mean {k.replace('_', ' ')} energy per request; the energy breakdown sums to energy_per_request_j.")
       for k in ENERGY_COMPONENTS),
+    Metric("availability", "Availability", "-", "reliability", "higher",
+           lambda p, c: _availability(p, c)[0], "%", 100.0, 3, headline=True,
+           doc="Share of requests served: device, access, fibre and a site with enough working replicas up, "
+               "with edge-cloud failover."),
+    Metric("downtime_min_per_month", "Downtime", "min", "reliability", "lower",
+           lambda p, c: (1.0 - _availability(p, c)[0]) * _MONTH_MIN, "min/month", headline=True,
+           doc="Expected minutes per mean month (30.44 days) in which requests are not served: "
+               "(1 − availability) x month."),
+    Metric("slo_attainment", "SLO attainment (outages)", "-", "reliability", "higher",
+           lambda p, c: _availability(p, c)[1], "%", 100.0, 2, headline=True,
+           doc="Share of requests that are served and meet every latency target, each failure state "
+               "weighted by its probability with its own latency distribution."),
     *(Metric(f"{s}_utilization", f"{s} utilisation", "-", "load", "lower", _site_utilization(s), "%", 100.0, 1,
              doc=f"Busy share of the {s} site's batch slots (NaN where the paradigm does not use it).")
       for s in ("cloud", "mec", "device")),

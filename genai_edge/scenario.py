@@ -31,6 +31,31 @@ class ScenarioError(ValueError):
     """A scenario file or override is invalid; the message names file and key."""
 
 
+# Reliability defaults and their sources.
+GPU_MTBF_H = 16384 * 54 * 24 / 419
+GPU_MTBF_SOURCE = ("Llama 3 405B pre-training (Grattafiori et al. 2024, arXiv:2407.21783, §3.3.4): 419 unexpected "
+                   "interruptions in 54 days on 16,384 H100s, i.e. 50,700 GPU-hours per interruption "
+                   "(data/failure_events.csv)")
+REPLICA_MTTR_H = 1.0
+REPLICA_MTTR_SOURCE = ("ASSUMPTION: an interrupted replica is restarted or rescheduled on a spare within an hour; "
+                       "a node repaired in place takes longer (GPU system processor errors need a reboot, in one "
+                       "case 23 h: Cui et al. 2025, arXiv:2503.11901)")
+CLOUD_SITE_AVAILABILITY = 0.99982
+MEC_SITE_AVAILABILITY = 0.99741
+SITE_AVAILABILITY_SOURCE = ("Uptime Institute tier availabilities (Turner, Seader and Brill, 'Tier classifications "
+                            "define site infrastructure performance', Uptime Institute white paper, 2006; "
+                            "data/service_availability.csv): Tier III 99.982 % (the cloud default), Tier II "
+                            "99.741 % (the MEC default: ASSUMPTION that MEC sites are built to Tier II); the device "
+                            "default 1 (ASSUMPTION: the user's device is up when the user asks)")
+ACCESS_AVAILABILITY_SOURCE = ("3GPP TS 22.261 Table 7.2.2-1: 99.9 %, the lowest communication service availability "
+                              "it requires of 5G (ASSUMPTION: a public access network meets it)")
+FIBRE_CUTS = 4.39 / 1.609344
+FIBRE_CUTS_SOURCE = ("4.39 cuts per 1000 sheath-miles per year = 2.73 per 1000 km (J. Zhang and B. Mukherjee, "
+                     "'A review of fault management in WDM mesh networks', IEEE Network 18(2), 2004)")
+FIBRE_REPAIR_H = 12.0
+FIBRE_REPAIR_SOURCE = "12 h, the planning value of W. D. Grover, Mesh-Based Survivable Networks, Prentice Hall, 2004"
+
+
 def _f(default, unit, doc, *, low=None, high=None, choices=None, integer=False, source=""):
     """A scenario field with unit, allowed range or choices, and source."""
     return field(default=default, metadata=dict(
@@ -96,6 +121,15 @@ class NetworkPaths:
                                 "(access, metro, wide area).", low=0, high=2,
                                 source="IEA Electricity 2025: world average 445 gCO2/kWh in 2024 "
                                        "(ASSUMPTION: the networks' location is not known)")
+    access_availability: float = _f(0.999, "-", "Availability of the access network as the user sees it.",
+                                    low=0, high=1, source=ACCESS_AVAILABILITY_SOURCE)
+    fibre_cuts_per_1000km_year: float = _f(FIBRE_CUTS, "(1000 km)^-1 year^-1", "Cuts of one fibre path per "
+                                           "1000 km of route and year.", low=0, high=100, source=FIBRE_CUTS_SOURCE)
+    fibre_repair_h: float = _f(FIBRE_REPAIR_H, "h", "Mean time to repair a fibre cut.", low=0, high=1000,
+                               source=FIBRE_REPAIR_SOURCE)
+    fibre_paths: int = _f(2, "-", "Disjoint fibre paths in parallel on each route (metro and wide area).",
+                          low=1, high=8, integer=True,
+                          source="ASSUMPTION: metro rings and carrier backbones are built with one protection path")
 
 
 @dataclass(frozen=True)
@@ -129,6 +163,14 @@ class Site:
                           "'amortized' charges it to the requests served (idle power x (1 - utilization) / "
                           "request rate), 'busy' counts busy time only. Not used on the device.",
                           choices=("amortized", "busy"))
+    site_availability: float = _f(MEC_SITE_AVAILABILITY, "-", "Availability of what takes the whole site down "
+                                  "at once: power, cooling, its network, an attack (on the device: the device "
+                                  "itself).", low=0, high=1, source=SITE_AVAILABILITY_SOURCE)
+    gpu_mtbf_h: float = _f(GPU_MTBF_H, "h", "Mean time between interruptions per accelerator; a replica of d "
+                           "accelerators is interrupted d times as often (not used on the device).", low=1,
+                           source=GPU_MTBF_SOURCE)
+    replica_mttr_h: float = _f(REPLICA_MTTR_H, "h", "Mean time until an interrupted replica serves again (not "
+                               "used on the device).", low=0, high=10000, source=REPLICA_MTTR_SOURCE)
 
 
 @dataclass(frozen=True)
@@ -146,7 +188,8 @@ class EdgeCloud:
 
 def _cloud_default():
     return Site(model="llama-3.1-70b", hardware="h100-sxm5-80gb", devices=2, replicas=8,
-                precision="fp8", runtime="tensorrt-llm", batch=16, pue=1.09)
+                precision="fp8", runtime="tensorrt-llm", batch=16, pue=1.09,
+                site_availability=CLOUD_SITE_AVAILABILITY)
 
 
 def _mec_default():
@@ -156,7 +199,7 @@ def _mec_default():
 
 def _device_default():
     return Site(model="gemma-2b", hardware="snapdragon-8-gen-3", precision="q4_0",
-                runtime="llama.cpp", batch=1)
+                runtime="llama.cpp", batch=1, site_availability=1.0)
 
 
 @dataclass(frozen=True)
