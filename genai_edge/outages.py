@@ -167,3 +167,45 @@ def paradigm_availability(ctx, paths) -> tuple:
         out = (entry * seg[paths.paradigm] * served, entry * seg[paths.paradigm] * slo)
     cache[paths.paradigm] = out
     return out
+
+
+def tier_table(scenario):
+    """Each tier's availability and downtime for one scenario, and the paradigms that cross it.
+
+    The replica rows are k of n for the load each site carries in its own
+    paradigm (the MEC or the cloud paradigm). A paradigm's availability is
+    about the product of the tiers it crosses (exactly so for the cloud and
+    MEC paradigms; edge-cloud fails over between its two sides).
+
+    Returns
+    -------
+    pandas.DataFrame
+        tier, availability [-], downtime_min_per_month [min], paradigms,
+        detail.
+    """
+    import pandas as pd
+
+    from .arrays import ScenarioArrays
+    from .paradigms import Context, paradigm_paths, resolve
+    scn = resolve(scenario)
+    ctx = Context(ScenarioArrays(scn))
+    paths = paradigm_paths(ctx)
+    seg = _segments(ctx)
+    net = scn.network
+    rows = [("device", scn.device.site_availability, "all", "the user's device"),
+            ("access network", net.access_availability, "cloud, mec, edge_cloud", net.access),
+            ("metro fibre", float(seg["mec"]), "mec, edge_cloud",
+             f"{net.mec_distance_km * net.route_factor:,.0f} km routed, {net.fibre_paths} path(s)"),
+            ("wide-area fibre", float(seg["cloud"]), "cloud, edge_cloud",
+             f"{net.cloud_distance_km * net.route_factor:,.0f} km routed, {net.fibre_paths} path(s)")]
+    for site in ("mec", "cloud"):
+        rep, n, common = _replicas(ctx, site)
+        k = float(_needed(paths[site].sites[0], n))
+        up = 0.0 if k > n else float(rel.k_of_n(float(rep), k, float(n)))
+        rows.append((f"{site} site", float(common), f"{site}, edge_cloud", "power, cooling, site network"))
+        rows.append((f"{site} replicas", up, f"{site}, edge_cloud",
+                     f"{k:.0f} of {float(n):.0f} needed for the load" if k <= n else
+                     f"the load needs more than its {float(n):.0f} replicas"))
+    df = pd.DataFrame(rows, columns=["tier", "availability", "paradigms", "detail"])
+    df.insert(2, "downtime_min_per_month", (1.0 - df["availability"]) * rel.MONTH / 60.0)
+    return df

@@ -244,3 +244,47 @@ def pareto(frame: pd.DataFrame, x: str = "e2e_s", y: str = "energy_per_request_j
     ax.set_ylabel("mean energy per request [J]")
     ax.legend(title="paradigm", bbox_to_anchor=(1.02, 1), loc="upper left")
     return ax, front
+
+
+def downtime_bars(results: dict, ax=None):
+    """Expected downtime per month and requests missing the SLO per paradigm, outages counted [min month^-1]."""
+    ax = ax or plt.subplots()[1]
+    month_min = 365.2425 / 12 * 1440.0
+    frame = pd.DataFrame({p: {"not served (downtime)": r.downtime_min_per_month,
+                              "served but too slow": max(0.0, r.availability - r.slo_attainment) * month_min}
+                          for p, r in results.items()}).T
+    frame.plot.barh(stacked=True, ax=ax, color=["C3", "C1"], width=0.7)
+    for i, (p, r) in enumerate(results.items()):
+        ax.text(frame.loc[p].sum(), i, f" {100 * r.availability:.3f} % available", va="center", fontsize=9)
+    ax.set_xlabel("minutes per month of requests lost or too slow [min]")
+    ax.set_ylabel("paradigm")
+    ax.legend(bbox_to_anchor=(1.02, 1), loc="upper left")
+    return ax
+
+
+def outage_crossover(q, mega, distributed, q_star, label: str, ax=None):
+    """Unavailability of one mega-site and of distributed sites against the site outage probability [-]."""
+    ax = ax or plt.subplots()[1]
+    ax.plot(q, 1 - np.asarray(mega), label="one mega-site")
+    ax.plot(q, 1 - np.asarray(distributed), label=label)
+    if np.isfinite(q_star):
+        ax.axvline(q_star, color="grey", ls=":", label=f"crossover q* = {q_star:.3g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("probability that a site is down from a common cause, q [-]")
+    ax.set_ylabel("unavailability of the service [-]")
+    ax.legend()
+    return ax
+
+
+def goodput_curve(interval, goodput, marks: dict, ax=None):
+    """Goodput of a synchronous job against the compute time between checkpoints, with named intervals marked."""
+    ax = ax or plt.subplots()[1]
+    ax.plot(np.asarray(interval) / 60.0, np.asarray(goodput) * 100.0, color="C0")
+    for i, (name, (x, g)) in enumerate(marks.items()):
+        ax.scatter([x / 60.0], [g * 100.0], color=f"C{i + 1}", zorder=3, label=f"{name}: {x / 60:.1f} min, {g:.2%}")
+    ax.set_xscale("log")
+    ax.set_xlabel("compute time between checkpoints [min]")
+    ax.set_ylabel("goodput (useful share of wall time) [%]")
+    ax.legend()
+    return ax

@@ -16,7 +16,7 @@ import numpy as np
 from . import metrics as metrics_mod
 from .paradigms import PARADIGM_LABELS, PARADIGMS, evaluate, resolve
 
-__all__ = ["ranking", "crossover", "verdict", "energy_verdict", "TIE"]
+__all__ = ["ranking", "crossover", "verdict", "energy_verdict", "reliability_verdict", "TIE"]
 
 TIE = 0.01   # relative difference below which two paradigms tie
 
@@ -220,3 +220,48 @@ def energy_verdict(scenario, results: dict | None = None) -> str:
             lines.append(f"With load: {_label(w)} uses the least energy per request from {low:,.0f} to "
                          f"{high:,.0f} active users.")
     return " ".join(lines[:2]) + "\n\n" + "\n\n".join(lines[2:])
+
+
+def reliability_verdict(scenario, results: dict | None = None) -> str:
+    """Markdown paragraphs on availability: who is down least, SLO attainment counting outages, what dominates.
+
+    Availabilities all sit near 1, so paradigms are ranked on downtime per
+    month and on missed requests (1 − SLO attainment), not on the 1 % tie
+    rule of the latency metrics.
+    """
+    from .outages import tier_table
+    scn = resolve(scenario)
+    results = results or evaluate(scn)
+    down = {p: r.downtime_min_per_month for p, r in results.items()}
+    order = sorted(down, key=down.get)
+    parts = [f"{_label(p)} {100 * results[p].availability:.3f} % ({down[p]:,.1f} min/month)" for p in order]
+    lines = [f"Availability, most to least available: {'; '.join(parts)}."]
+    if scn.device.site_availability == 1.0:
+        lines[0] += " (On the device nothing but the device itself can fail, and it is taken to be up.)"
+    served = [p for p in order if p != "on_device"]
+    best, worst = served[0], served[-1]
+    if down[best] > 0:
+        runner = served[1]
+        lines.append(f"Among the served paradigms {_label(best)} is down least: {1 - down[best] / down[runner]:.0%} "
+                     f"less than {_label(runner)}" + (f", {down[worst] / down[best]:.1f}x less than {_label(worst)}."
+                                                      if worst != runner else "."))
+    miss = {p: 1.0 - r.slo_attainment for p, r in results.items()}
+    ranked = sorted(miss, key=miss.get)
+    text = "; ".join(f"{_label(p)} {100 * results[p].slo_attainment:.2f} %" for p in ranked)
+    lines.append(f"Requests served and meeting the latency targets, outages counted: {text}.")
+    b, w = min(served, key=miss.get), max(served, key=miss.get)
+    if miss[b] > 0 and miss[w] > miss[b]:
+        lines.append(f"{_label(b)} misses {miss[w] / miss[b]:.1f}x fewer requests than {_label(w)}.")
+    tiers = tier_table(scn)
+    shares = []
+    for p in ("cloud", "mec"):
+        crossed = tiers[[p in t.split(", ") or t == "all" for t in tiers.paradigms]]
+        top = crossed.loc[crossed.downtime_min_per_month.idxmax()]
+        if down[p] > 0:
+            shares.append(f"{top.tier} ({top.downtime_min_per_month:,.1f} of {_label(p)}'s {down[p]:,.1f} min)")
+    if shares:
+        lines.append("The largest part of the downtime: " + "; ".join(shares) + ".")
+    lines.append(f"{_label('edge_cloud')} fails over to the side that is still up when that side has replicas "
+                 f"for all the load: {tiers.set_index('tier').loc['cloud replicas', 'detail']} at the cloud "
+                 f"in its own paradigm, {tiers.set_index('tier').loc['mec replicas', 'detail']} at each MEC site.")
+    return " ".join(lines[:2]) + "\n\n" + " ".join(lines[2:4]) + "\n\n" + "\n\n".join(lines[4:])

@@ -244,3 +244,35 @@ def test_degraded_replicas_cost_attainment_not_availability():
     m = _metrics("chatbot", **{"mec.gpu_mtbf_h": 100, "mec.replica_mttr_h": 10})["mec"]
     assert m["availability"] < 0.99
     assert m["slo_attainment"] <= m["availability"]
+
+
+# -------------------------------------------------------------------- CLI
+def test_cli_job_and_fit(capsys):
+    assert cli.main(["reliability", "job", "--gpus", "16384", "--checkpoint-write-s", "60", "--restart-s",
+                     "600", "--json"]) == 0
+    job = json.loads(capsys.readouterr().out)
+    assert job["job_mttf_h"] == pytest.approx(54 * 24 / 419, rel=1e-9)       # Llama 3: 3.09 h
+    tau = np.linspace(10, 20_000, 200_001)
+    g = rel.goodput(tau, 60.0, job["job_mttf_h"] * HOUR, 600.0)
+    assert job["optimal_interval_s"] == pytest.approx(tau[np.argmax(g)], rel=0.01)
+    assert job["goodput"] == pytest.approx(g.max(), rel=1e-6)
+    assert job["young_interval_s"] == pytest.approx(math.sqrt(2 * 60 * job["job_mttf_h"] * HOUR), rel=1e-12)
+
+    assert cli.main(["reliability", "fit", "--failures", "419", "--units", "16384", "--hours", "1296",
+                     "--json"]) == 0
+    fit = json.loads(capsys.readouterr().out)
+    assert fit["mtbf_per_unit_h"] == pytest.approx(16384 * 1296 / 419, rel=1e-12)
+    lo, hi = fit["ci90"]
+    assert lo < fit["rate_per_unit_h"] < hi
+    assert stats.poisson.cdf(419, hi * 16384 * 1296) == pytest.approx(0.05, rel=1e-6)
+    assert stats.poisson.sf(418, lo * 16384 * 1296) == pytest.approx(0.05, rel=1e-6)
+
+
+def test_cli_errors_are_one_line(capsys):
+    assert cli.main(["reliability", "fit", "--failures", "3", "--units", "-2", "--hours", "10"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "genai-edge reliability: error: units must be > 0, got -2.0"
+    assert cli.main(["reliability", "job", "--gpus", "8", "--checkpoint-write-s", "0"]) == 2
+    assert "--checkpoint-write-s must be > 0" in capsys.readouterr().err
+    assert cli.main(["reliability", "job", "--gpus", "8", "--gpu-mtbf-h", "-1"]) == 2
+    assert "unit_mtbf must be > 0" in capsys.readouterr().err
