@@ -38,11 +38,11 @@ one, which reproduces the exact Markov chain in ``tests/test_overflow.py``),
 so any difference is simulation noise. One replication of ~510,000 requests
 has a standard deviation of ~2.7 % with a long tail (16 Ciw replications:
 from -6.3 % to +3.3 % of the closed form), so a single run cannot carry a
-5 % check. Hence 8 replications (4.1 million requests, two processes at a
+5 % check. Hence 6 replications (3.1 million requests, two processes at a
 time), with the standard error recomputed from the replications and
 asserted below 1.5 % so that the 5 % check can fail. Result with the seeds
-below: simulated 0.600 s +- 0.79 % against the closed form's 0.605 s
-(+0.84 %; 16 replications give +0.26 % +- 0.69 %); blocking -0.07 % from
+below: simulated 0.601 s +- 0.82 % against the closed form's 0.605 s
+(+0.73 %; 16 replications give +0.26 % +- 0.69 %); blocking -0.03 % from
 Erlang B; the Poisson treatment of the overflow (Erlang C) misses the same
 simulation by -55 %, also asserted.
 """
@@ -72,7 +72,7 @@ OVERRIDES = {
 }
 
 SEED = 20240611
-REPLICATIONS = 8
+REPLICATIONS = 6
 HORIZON_S = 222_000.0   # per replication: ~510,000 counted requests at 2.3 requests/s
 WARMUP_S = 2_000.0      # discard the transient from an empty network (> 200 hold_e)
 COOLDOWN_S = 1_000.0    # arrivals after horizon - COOLDOWN_S are not counted
@@ -197,7 +197,7 @@ def test_simulation_is_a_loss_network(replications, simulated):
     assert all(r["rejections"] == 0 for r in replications)     # redirected, not lost
     assert all(r["edge_max_wait"] == 0.0 for r in replications)  # no queue at the edge
     assert all(r["unfinished"] == 0 for r in replications)     # the cool-down leaves none behind
-    assert simulated["requests"] > 3_500_000
+    assert simulated["requests"] > 2_900_000
 
 
 def test_simulated_blocking_matches_erlang_b(model, simulated):
