@@ -173,7 +173,7 @@ def _binomial_tails(a, k, n):
             log_pmf = (special.gammaln(nn + 1.0) - special.gammaln(i + 1.0) - special.gammaln(nn - i + 1.0)
                        + special.xlogy(i, aa) + special.xlog1py(nn - i, -aa))
         log_pmf = np.where(valid, log_pmf, -np.inf)
-        tail[sl] = np.exp(special.logsumexp(log_pmf, axis=1)) if m else 0.0
+        tail[sl] = np.exp(special.logsumexp(log_pmf, axis=1))
     tail = np.clip(tail, 0.0, 1.0)
     up = np.where(upper, tail, 1.0 - tail)
     down = np.where(upper, 1.0 - tail, tail)
