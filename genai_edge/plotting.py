@@ -248,8 +248,9 @@ def pareto(frame: pd.DataFrame, x: str = "e2e_s", y: str = "energy_per_request_j
 
 def downtime_bars(results: dict, ax=None):
     """Expected downtime per month and requests missing the SLO per paradigm, outages counted [min month^-1]."""
+    from .reliability import MONTH
     ax = ax or plt.subplots()[1]
-    month_min = 365.2425 / 12 * 1440.0
+    month_min = MONTH / 60.0
     frame = pd.DataFrame({p: {"not served (downtime)": r.downtime_min_per_month,
                               "served but too slow": max(0.0, r.availability - r.slo_attainment) * month_min}
                           for p, r in results.items()}).T
