@@ -21,10 +21,10 @@ reports: $(STAMP)
 
 test: $(STAMP)
 	bash tools/install_chromium.sh
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider tests --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider tests --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg genai_edge/notebooks
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab genai_edge/notebooks
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py

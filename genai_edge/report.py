@@ -138,9 +138,8 @@ class Notebook:
 
 
 def default_notebook_dir() -> Path:
-    """``notebooks/`` of the source tree, else ``./notebooks``."""
-    repo = PACKAGE_DIR.parent / "notebooks"
-    return repo if repo.is_dir() else Path.cwd() / "notebooks"
+    """The report notebooks shipped inside the package."""
+    return PACKAGE_DIR / "notebooks"
 
 
 def read_notebook(path: str | os.PathLike) -> Notebook:

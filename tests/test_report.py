@@ -591,7 +591,7 @@ def test_scenario_independent_notebook_builds_once(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_latency_notebook_runs_for_every_builtin_scenario(tmp_path):
     """The real latency notebook on every built-in scenario: sweeps stay inside each model's limits."""
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "latency.ipynb"
+    notebook = Path(__file__).resolve().parents[1] / "genai_edge" / "notebooks" / "latency.ipynb"
     summary = report.run_reports(None, tmp_path / "out", notebooks=[notebook], jobs=1, echo=lambda *a, **k: None)
     failed = {r.scenario: r.error for r in summary.results if r.status != "ok"}
     assert summary.exit_code == 0 and not failed, failed
