@@ -1,5 +1,9 @@
 """Catalogs shipped in ``genai_edge/data``: hardware, models, precisions, runtimes.
 
+:func:`listing` serves ``genai-edge catalog``: every section (those above,
+diffusion models, access networks, built-in scenarios) as rows with numbers
+as numbers.
+
 Each CSV row carries a ``source`` (and a ``status``: P primary, S secondary,
 D derived, U unverified, A assumption). Loaders convert the human units of the
 CSV files (GB, GB/s, TFLOPS) into SI and return frozen dataclasses. Unknown ids
@@ -20,6 +24,7 @@ __all__ = [
     "Accelerator", "LLM", "DiffusionModel", "Precision", "Runtime", "CatalogKeyError",
     "hardware", "model", "diffusion_model", "precision", "runtime",
     "hardware_ids", "model_ids", "diffusion_model_ids", "precision_ids", "runtime_ids", "read_csv",
+    "LISTINGS", "listing",
 ]
 
 
@@ -310,3 +315,75 @@ def runtime(runtime_id: str) -> Runtime:
 
 def runtime_ids() -> list[str]:
     return list(_runtime_table())
+
+
+# ---------------------------------------------------------------------- listing
+#: What ``genai-edge catalog`` lists: section -> (CSV file in ``genai_edge/data``, or None for the built-in
+#: scenarios; the columns its text table shows, the last one printed in full under each row).
+LISTINGS = {
+    "hardware": ("hardware.csv", ("id", "device_class", "memory_gb", "memory_bandwidth_gbs", "bf16_tflops",
+                                  "power_max_w", "status", "source")),
+    "models": ("models.csv", ("id", "params", "n_layers", "d_model", "n_kv_heads", "max_context", "status",
+                              "source")),
+    "diffusion-models": ("diffusion_models.csv", ("id", "unet_params", "unet_gmacs_per_eval", "evals_per_step",
+                                                  "image_bytes", "status", "source")),
+    "precisions": ("precisions.csv", ("id", "bits_per_weight", "compute_peak", "activation_bits", "status",
+                                      "source")),
+    "runtimes": ("runtimes.csv", ("id", "family", "accelerator", "source")),
+    "networks": ("networks.csv", ("id", "downlink_bps", "uplink_bps", "one_way_latency_s", "status", "source")),
+    "scenarios": (None, ("id", "kind", "description")),
+}
+
+
+def _number(text: str):
+    """A CSV cell as int or float if it reads as a finite number, else None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return int(text) if text.lstrip("+-").isdigit() else value
+
+
+def _typed(rows) -> list[dict]:
+    """CSV rows with every column whose cells all read as numbers converted to numbers (empty: None)."""
+    rows = [dict(r) for r in rows]
+    for col in (rows[0] if rows else {}):
+        cells = [r[col].strip() for r in rows]
+        numbers = [_number(c) for c in cells]
+        if any(c for c in cells) and all(n is not None or not c for n, c in zip(numbers, cells)):
+            for r, n in zip(rows, numbers):
+                r[col] = n
+    return rows
+
+
+def listing(section: str) -> list[dict]:
+    """Rows of one catalog section, numbers as numbers.
+
+    Parameters
+    ----------
+    section : str
+        One of :data:`LISTINGS`: ``hardware``, ``models``, ``diffusion-models``, ``precisions``,
+        ``runtimes``, ``networks`` (access networks) or ``scenarios`` (built-in scenarios).
+
+    Returns
+    -------
+    list of dict
+        One dict per row with every column of the CSV file (units in the column names); a numeric
+        column's empty cells are None. Scenarios give ``id``, ``kind`` and ``description``.
+
+    Raises
+    ------
+    ValueError
+        If ``section`` is not one of :data:`LISTINGS`.
+    """
+    if section not in LISTINGS:
+        raise ValueError(f"unknown catalog section {section!r}; allowed: {', '.join(LISTINGS)}")
+    name = LISTINGS[section][0]
+    if name is not None:
+        return _typed(read_csv(name))
+    from . import scenario
+
+    scenarios = [scenario.load(n) for n in scenario.builtin_names()]
+    return [{"id": s.name, "kind": s.workload.kind, "description": s.description} for s in scenarios]

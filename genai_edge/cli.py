@@ -3,7 +3,10 @@
 Sub-commands: ``estimate`` (one model on one piece of hardware, compute
 only), ``compare`` (a scenario across the four paradigms), ``validate``
 (published measurements vs the model), ``catalog`` (hardware, models,
-precisions, runtimes and scenarios with their sources) and ``scaling``
+diffusion models, precisions, runtimes, access networks and scenarios with
+their sources), ``scenario`` (``keys``: every scenario key with unit,
+default, allowed values and source; ``show``: a built-in scenario's file)
+and ``scaling``
 (compute-optimal sizing, growth trends of notable models, edge feasibility
 horizon) and ``energy`` (inference energy at a boundary; training energy
 and carbon).
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import textwrap
 import warnings
 
 from . import catalog
@@ -48,6 +53,54 @@ def _json_ready(obj):
     if isinstance(obj, float) and obj in (float("inf"), float("-inf")):
         return "inf" if obj > 0 else "-inf"
     return obj
+
+
+def _version() -> str:
+    """The installed distribution's version, or the package's own where it is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("genai_edge")
+    except metadata.PackageNotFoundError:
+        from . import __version__
+        return __version__
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _table(columns, rows, below=()) -> str:
+    """A text table: a header line, one line per row (numeric columns right-aligned); each of the
+    ``below`` columns is printed under its row, after its name, wrapped to the terminal's width
+    (a word longer than the line, such as a URL, is kept whole)."""
+    width = shutil.get_terminal_size((80, 24)).columns
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(x[i]) for x in cells]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(r.get(c), (int, float)) or r.get(c) is None for r in rows)
+               and any(isinstance(r.get(c), (int, float)) for r in rows) for c in columns]
+
+    def line(values):
+        return "  ".join(f"{v:>{w}s}" if num else f"{v:<{w}s}"
+                         for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    out = [line(columns)]
+    for r, values in zip(rows, cells):
+        out.append(line(values))
+        for c in below:
+            text = _cell(r.get(c)) or "-"
+            out.append(textwrap.fill(text, width=max(width, 40), initial_indent=f"    {c}: ",
+                                     subsequent_indent=" " * (6 + len(c)), break_long_words=False,
+                                     break_on_hyphens=False))
+    return "\n".join(out)
 
 
 # ----------------------------------------------------------------- estimate
@@ -160,24 +213,50 @@ def _validate(args) -> int:
 
 # ------------------------------------------------------------------ catalog
 def _catalog(args) -> int:
-    tables = {
-        "hardware": ("hardware.csv", ["id", "device_class", "memory_gb", "memory_bandwidth_gbs",
-                                      "bf16_tflops", "power_max_w", "status", "source"]),
-        "models": ("models.csv", ["id", "params", "n_layers", "d_model", "n_kv_heads", "status", "source"]),
-        "precisions": ("precisions.csv", ["id", "bits_per_weight", "compute_peak", "source"]),
-        "runtimes": ("runtimes.csv", ["id", "family", "source"]),
-    }
-    kinds = list(tables) if args.kind == "all" else [args.kind]
-    out = {k: [dict(r) for r in catalog.read_csv(tables[k][0])] for k in kinds}
+    if args.kind != "all" and args.kind not in catalog.LISTINGS:
+        raise ValueError(f"unknown catalog section {args.kind!r}; allowed: all, {', '.join(catalog.LISTINGS)}")
+    kinds = list(catalog.LISTINGS) if args.kind == "all" else [args.kind]
+    out = {k: catalog.listing(k) for k in kinds}
     if args.json:
-        _print_json(out)
+        _print_json(_json_ready(out))
         return 0
     for k in kinds:
-        print(f"# {k}")
-        for r in out[k]:
-            print("  " + " | ".join(str(r[c]) for c in tables[k][1]))
+        *columns, last = catalog.LISTINGS[k][1]
+        print(f"# {k} ({len(out[k])})")
+        print(_table(columns, out[k], below=(last,)))
         print()
     return 0
+
+
+# ----------------------------------------------------------------- scenario
+def _scenario_keys(args) -> int:
+    from . import scenario
+
+    rows = scenario.describe_fields()
+    if args.json:
+        _print_json(_json_ready(rows))
+        return 0
+    print(_table(["key", "unit", "default"], rows, below=("doc", "allowed", "source")))
+    return 0
+
+
+def _scenario_show(args) -> int:
+    from . import scenario
+
+    print(scenario.builtin_path(args.name).read_text(encoding="utf-8"), end="")
+    return 0
+
+
+def _add_scenario_parser(sub) -> None:
+    s = sub.add_parser("scenario", help="scenario keys with units, ranges and sources; built-in scenario files")
+    ss = s.add_subparsers(dest="scenario_command", required=True)
+    k = ss.add_parser("keys", help="every scenario key with unit, default, allowed values and source")
+    k.add_argument("--json", action="store_true",
+                   help="one JSON list; numbers stay numbers, a range's missing bound (no limit) is null")
+    k.set_defaults(func=_scenario_keys)
+    w = ss.add_parser("show", help="print a built-in scenario's YAML file (comments kept) to start from")
+    w.add_argument("name", help="built-in scenario name, e.g. chatbot (see `genai-edge catalog scenarios`)")
+    w.set_defaults(func=_scenario_show)
 
 
 # ------------------------------------------------------------------ scaling
@@ -473,6 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="genai-edge", description=(
         "Where to run generative-AI services: closed-form latency models for "
         "cloud, MEC, edge-cloud and on-device deployment."))
+    p.add_argument("--version", action="version", version=f"genai-edge {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     e = sub.add_parser("estimate", help="compute-only latency of one model on one piece of hardware")
@@ -496,11 +576,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=_validate)
 
-    c = sub.add_parser("catalog", help="list hardware, models, precisions and runtimes with sources")
-    c.add_argument("kind", nargs="?", default="all",
-                   choices=["all", "hardware", "models", "precisions", "runtimes"])
-    c.add_argument("--json", action="store_true")
+    c = sub.add_parser("catalog", help="list hardware, models, diffusion models, precisions, runtimes, access "
+                                       "networks and built-in scenarios with sources")
+    c.add_argument("kind", nargs="?", default="all", help=f"all (default), {', '.join(catalog.LISTINGS)}")
+    c.add_argument("--json", action="store_true",
+                   help="one JSON object of sections; numbers stay numbers, an empty cell is null")
     c.set_defaults(func=_catalog)
+    _add_scenario_parser(sub)
 
     _add_scaling_parser(sub)
     _add_energy_parser(sub)

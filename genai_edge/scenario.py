@@ -256,17 +256,46 @@ _CATALOG_LOOKUPS = {"model": _any_model, "hardware": catalog.hardware,
                     "access": network.access_network}
 
 
+#: Keys whose value is a catalog id, and the ``genai-edge catalog`` sections that list the ids.
+CATALOG_SECTIONS = {"model": ("models", "diffusion-models"), "hardware": ("hardware",),
+                    "precision": ("precisions",), "kv_precision": ("precisions",),
+                    "runtime": ("runtimes",), "access": ("networks",)}
+
+
+def _allowed_text(md: dict, name: str) -> str:
+    if md["choices"]:
+        return ", ".join(md["choices"])
+    if name in CATALOG_SECTIONS:
+        return "an id from `genai-edge catalog " + "` or `".join(CATALOG_SECTIONS[name]) + "`"
+    low, high = md["low"], md["high"]
+    kind = "whole number" if md["integer"] else "number"
+    if low is not None and high is not None:
+        return f"{kind} in [{low:g}, {high:g}]"
+    if low is not None:
+        return f"{kind} >= {low:g}"
+    return kind if high is None else f"{kind} <= {high:g}"
+
+
 def describe_fields() -> list[dict]:
-    """Every scenario key with unit, default, allowed values and source (for docs)."""
+    """Every scenario key with unit, default, allowed values and source (for docs).
+
+    Returns
+    -------
+    list of dict
+        One dict per key (``section.name``) with ``unit``, ``default`` (the default scenario's
+        value), ``allowed`` (in words), ``low`` and ``high`` (the range's bounds, None where there
+        is none), ``choices`` (a list, or None), ``integer``, ``doc`` and ``source``.
+    """
     rows = []
     defaults = Scenario()
     for section in _SECTIONS:
         obj = getattr(defaults, section)
         for f in dataclasses.fields(obj):
             md = f.metadata
-            allowed = md["choices"] or f"[{md['low']}, {md['high']}]"
             rows.append(dict(key=f"{section}.{f.name}", unit=md["unit"], default=getattr(obj, f.name),
-                             allowed=allowed, doc=md["doc"], source=md["source"]))
+                             allowed=_allowed_text(md, f.name), low=md["low"], high=md["high"],
+                             choices=list(md["choices"]) if md["choices"] else None,
+                             integer=md["integer"], doc=md["doc"], source=md["source"]))
     return rows
 
 
