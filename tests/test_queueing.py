@@ -464,7 +464,7 @@ def test_md1_wait_cdf_scales_with_service_time_and_has_atom():
 def test_md1_tail_probability_is_accurate_in_relative_terms(rho):
     """1 - F against Crommelin's sum in 400-digit arithmetic, around and past
     the switch to the dominant-pole tail (tail probabilities down to 1e-250)."""
-    md1 = Q._MD1(np.array([rho]))
+    md1 = Q.mg1._MD1(np.array([rho]))
     x_tail = float(md1.x_tail[0])
     xs = sorted({x_tail * 0.9, x_tail * 0.999, x_tail, x_tail * 1.001, x_tail * 1.5,
                  min(x_tail * 2, 98.0), 98.0})
@@ -487,7 +487,7 @@ def test_md1_tail_switch_is_seamless(rho, monkeypatch):
     """The finite sum, forced past the switch, agrees with the tail formula."""
     x = np.array([25.0, 40.0, 60.0, 98.0])
     default = Q.md1_wait_cdf(rho, 1.0, x)
-    monkeypatch.setattr(Q, "_md1_pole_gap", lambda r, xs: np.full(np.shape(r), 1e-3))
+    monkeypatch.setattr(Q.mg1, "_md1_pole_gap", lambda r, xs: np.full(np.shape(r), 1e-3))
     exact_sum = Q.md1_wait_cdf(rho, 1.0, x)
     np.testing.assert_allclose(default, exact_sum, rtol=0, atol=5e-15)
 
