@@ -47,13 +47,16 @@ SITE_AVAILABILITY_SOURCE = ("Uptime Institute tier availabilities (Turner, Seade
                             "data/service_availability.csv): Tier III 99.982 % (the cloud default), Tier II "
                             "99.741 % (the MEC default: ASSUMPTION that MEC sites are built to Tier II); the device "
                             "default 1 (ASSUMPTION: the user's device is up when the user asks)")
-ACCESS_AVAILABILITY_SOURCE = ("3GPP TS 22.261 Table 7.2.2-1: 99.9 %, the lowest communication service availability "
-                              "it requires of 5G (ASSUMPTION: a public access network meets it)")
+ACCESS_AVAILABILITY_SOURCE = ("3GPP TS 22.261, Service requirements for the 5G system, Table 7.2.2-1 "
+                              "(https://www.3gpp.org/DynaReport/22261.htm): 99.9 %, the lowest communication service "
+                              "availability it requires of 5G (ASSUMPTION: a public access network meets it)")
 FIBRE_CUTS = 4.39 / 1.609344
 FIBRE_CUTS_SOURCE = ("4.39 cuts per 1000 sheath-miles per year = 2.73 per 1000 km (J. Zhang and B. Mukherjee, "
                      "'A review of fault management in WDM mesh networks', IEEE Network 18(2), 2004)")
 FIBRE_REPAIR_H = 12.0
 FIBRE_REPAIR_SOURCE = "12 h, the planning value of W. D. Grover, Mesh-Based Survivable Networks, Prentice Hall, 2004"
+#: MLPerf Inference's latency bounds (its LoadGen configuration).
+MLPERF_CONF = "https://github.com/mlcommons/inference/blob/master/loadgen/mlperf.conf"
 
 
 def _f(default, unit, doc, *, low=None, high=None, choices=None, integer=False, source=""):
@@ -66,19 +69,31 @@ def _f(default, unit, doc, *, low=None, high=None, choices=None, integer=False, 
 class Workload:
     """What users ask for and how often."""
     kind: str = _f("llm", "-", "Service type: 'llm' (chat) or 'diffusion' (text-to-image).",
-                   choices=("llm", "diffusion"))
+                   choices=("llm", "diffusion"),
+                   source="ASSUMPTION: a chat service, the case of the built-in chatbot scenario (text_to_image "
+                          "sets 'diffusion')")
     prompt_tokens: int = _f(500, "token", "Prompt length per request.", low=1, integer=True,
-                            source="MLPerf Inference Llama 2 70B uses OpenOrca prompts of a few hundred tokens (ASSUMPTION: 500)")
+                            source="ASSUMPTION: 500, a chat turn with some history; MLPerf Inference's Llama 2 70B "
+                                   "benchmark draws its prompts from OpenOrca "
+                                   "(https://github.com/mlcommons/inference/tree/master/language/llama2-70b)")
     output_tokens: int = _f(250, "token", "Generated tokens per request (1 for diffusion).", low=1,
-                            integer=True, source="ASSUMPTION: a typical chat answer")
-    payload_bytes: float = _f(0.0, "byte", "Extra uplink payload per request (e.g. an image).", low=0)
-    response_bytes: float = _f(0.0, "byte", "Extra downlink payload per request (e.g. a generated image).", low=0)
+                            integer=True,
+                            source="ASSUMPTION: 250, between the mean answer of the Azure LLM inference trace 2023, "
+                                   "conversation (211 tokens; Patel et al., arXiv:2311.18677) and the mean reference "
+                                   "answer of MLPerf Inference Llama 2 70B (about 294 tokens, its TOKENS_PER_SAMPLE "
+                                   "accuracy target)")
+    payload_bytes: float = _f(0.0, "byte", "Extra uplink payload per request (e.g. an image).", low=0,
+                              source="ASSUMPTION: 0, a text-only prompt (rural_lte sends a phone photo)")
+    response_bytes: float = _f(0.0, "byte", "Extra downlink payload per request (e.g. a generated image).", low=0,
+                               source="ASSUMPTION: 0, a text answer, already counted per streamed token "
+                                      "(text_to_image sends the generated image)")
     users: float = _f(10000, "-", "Active users served by the scenario.", low=1,
                       source="ASSUMPTION: a city-scale deployment")
     rate_per_user_per_h: float = _f(6.0, "request h^-1", "Requests per active user per hour.", low=0,
                                     source="ASSUMPTION: one request every 10 minutes")
     diffusion_steps: int = _f(25, "-", "Denoising steps (diffusion only).", low=1, integer=True,
-                              source="Stable Diffusion default sampler steps (ASSUMPTION: 25)")
+                              source="ASSUMPTION: 25, within the 20 to 50 denoising steps of the published "
+                                     "time-per-image measurements in data/diffusion_validation.csv")
     output_tokens_cv: float = _f(
         0.77, "-", "Spread of the answer length: standard deviation / mean of the output tokens "
         "(0 = every answer has exactly output_tokens).", low=0, high=10,
@@ -86,14 +101,15 @@ class Workload:
                "arXiv:2311.18677): output tokens mean 211, std 163 over 19,366 requests, computed "
                "from AzurePublicDataset data/AzureLLMInferenceTrace_conv.csv")
     ttft_slo_s: float = _f(2.0, "s", "Target time to first token, met by a request or not (0 = no target).",
-                           low=0, source="MLPerf Inference Llama 2 70B server p99 TTFT 2 s (mlcommons/inference "
-                                         "loadgen/mlperf.conf); interactive: 0.45 s")
+                           low=0, source="MLPerf Inference Llama 2 70B server p99 TTFT 2 s "
+                                         f"(llama2-70b.Server.ttft_latency = 2000 ms, {MLPERF_CONF}); "
+                                         "interactive: 0.45 s")
     tpot_slo_s: float = _f(0.2, "s", "Target time per output token after the first (0 = no target).", low=0,
-                           source="MLPerf Inference Llama 2 70B server p99 TPOT 200 ms (mlperf.conf); "
-                                  "interactive: 40 ms")
+                           source="MLPerf Inference Llama 2 70B server p99 TPOT 200 ms "
+                                  f"(llama2-70b.Server.tpot_latency = 200 ms, {MLPERF_CONF}); interactive: 40 ms")
     e2e_slo_s: float = _f(0.0, "s", "Target end-to-end time of a request, e.g. for an image (0 = no target).",
-                          low=0, source="MLPerf Inference SDXL server p99 latency 20 s (mlperf.conf); "
-                                        "LLM benchmarks set none")
+                          low=0, source=f"0: MLPerf Inference's LLM benchmarks bound TTFT and TPOT only ({MLPERF_CONF}); "
+                                        "for an image, its SDXL server p99 bound is 20 s")
     slo_attainment_target: float = _f(
         0.99, "-", "Share of requests that must meet every latency target; goodput is the most users "
         "served at this attainment.", low=0.5, high=0.999999,
@@ -104,17 +120,25 @@ class Workload:
 @dataclass(frozen=True)
 class NetworkPaths:
     """Access network and the transport distances to each site."""
-    access: str = _f("5g", "-", "Access network id from data/networks.csv.")
+    access: str = _f("5g", "-", "Access network id from data/networks.csv.",
+                     source="ASSUMPTION: 5G, the access of the built-in chatbot scenario; each preset's rates and "
+                            "latency cite their sources in data/networks.csv (5G: ITU-R M.2410-0, 2017; Ookla "
+                            "medians, 2021 and 2023)")
     mec_distance_km: float = _f(20.0, "km", "Fibre distance device's base station → MEC site.", low=0,
                                 source="ASSUMPTION: MEC at a metro aggregation point")
     mec_hops: int = _f(2, "-", "Routers between the base station and the MEC site.", low=0, integer=True,
-                       source="ASSUMPTION")
+                       source="ASSUMPTION: 2, the base station's aggregation router and the MEC site's gateway")
     cloud_distance_km: float = _f(1500.0, "km", "Great-circle distance to the cloud region.", low=0,
-                                  source="Seed article scenario: a regional cloud ~1,500 km away")
+                                  source="ASSUMPTION: 1,500 km, a cloud region in a neighbouring country or state "
+                                         "(about 11 ms one way in fibre at route factor 1.5)")
     cloud_hops: int = _f(12, "-", "Routers on the path to the cloud region.", low=0, integer=True,
                          source="ASSUMPTION: typical traceroute length to a cloud region")
     route_factor: float = _f(network.DEFAULT_ROUTE_FACTOR, "-", "Fibre route length / great-circle distance.",
-                             low=1.0, high=5.0, source="FACTS.md: 1.5-2x is a common planning factor (ASSUMPTION)")
+                             low=1.0, high=5.0,
+                             source="ASSUMPTION: 1.5, between the two factors of Bozkurt et al., 'Dissecting latency "
+                                    "in the Internet's fiber infrastructure', 2018 (arXiv:1811.10737): shortest paths "
+                                    "through US long-haul conduits are 1.3x the line of sight in the median, measured "
+                                    "Internet latencies 2.1x")
     per_hop_delay_s: float = _f(50e-6, "s", "Processing and queueing per router.", low=0,
                                 source="ASSUMPTION: tens of microseconds per core-router hop")
     grid_kg_per_kwh: float = _f(0.445, "kg CO2e kWh^-1", "Carbon intensity of the networks' electricity "
@@ -135,18 +159,39 @@ class NetworkPaths:
 @dataclass(frozen=True)
 class Site:
     """A compute site: what model runs on which accelerators, how many."""
-    model: str = _f("llama-3.1-8b", "-", "Model id (catalog).")
-    hardware: str = _f("l4-24gb", "-", "Accelerator id (catalog).")
-    devices: int = _f(1, "-", "Accelerators per replica (tensor parallel).", low=1, integer=True)
-    replicas: int = _f(1, "-", "Model replicas at the site.", low=1, integer=True)
-    sites: int = _f(1, "-", "Identical sites sharing the users (e.g. MEC sites).", low=1, integer=True)
-    precision: str = _f("fp16", "-", "Weight precision id (catalog).")
-    runtime: str = _f("default", "-", "Inference runtime id (catalog).")
+    model: str = _f("llama-3.1-8b", "-", "Model id (catalog).",
+                    source="ASSUMPTION: open-weight models sized to each site: the cloud Llama 3.1 70B, MEC sites "
+                           "Llama 3.1 8B (Llama 3 herd, arXiv:2407.21783), the device Gemma 2B (Gemma Team 2024, "
+                           "arXiv:2403.08295)")
+    hardware: str = _f("l4-24gb", "-", "Accelerator id (catalog).",
+                       source="ASSUMPTION: the cloud on H100 SXM5 80 GB, MEC sites on the 72 W L4 24 GB (NVIDIA L4 "
+                              "datasheet, https://www.nvidia.com/en-us/data-center/l4/), the device a Snapdragon 8 "
+                              "Gen 3 phone; specs and sources in data/hardware.csv")
+    devices: int = _f(1, "-", "Accelerators per replica (tensor parallel).", low=1, integer=True,
+                      source="ASSUMPTION: 1; the cloud 2, as Llama 3.1 70B's FP8 weights (about 70 GB) leave one "
+                             "80 GB H100 too little room for the KV cache")
+    replicas: int = _f(1, "-", "Model replicas at the site.", low=1, integer=True,
+                       source="ASSUMPTION: 1, the smallest deployment; the default cloud has 8 and each default MEC "
+                              "site 2, for the default 10,000 users")
+    sites: int = _f(1, "-", "Identical sites sharing the users (e.g. MEC sites).", low=1, integer=True,
+                    source="ASSUMPTION: 1; the default MEC has 10 sites across the city")
+    precision: str = _f("fp16", "-", "Weight precision id (catalog).",
+                        source="ASSUMPTION: fp16, unquantized weights; the default cloud and MEC sites use FP8 (the "
+                               "H100 and L4 have FP8 tensor cores: NVIDIA datasheets in data/hardware.csv), the "
+                               "device 4-bit q4_0 (llama.cpp)")
+    runtime: str = _f("default", "-", "Inference runtime id (catalog).",
+                      source="ASSUMPTION: 'default', the device group's calibrated efficiency factors; the default "
+                             "cloud and MEC sites run TensorRT-LLM, the device llama.cpp (data/runtimes.csv)")
     kv_precision: str = _f("fp16", "-", "KV-cache number format id (catalog precisions: fp16, fp8, int8); "
                            "FP8 KV is the default of TensorRT-LLM FP8 deployments.",
-                           source="16-bit KV cache, the default of vLLM and llama.cpp")
+                           source="16-bit KV cache, the default of vLLM (--kv-cache-dtype auto: the model's dtype, "
+                                  "https://docs.vllm.ai/en/v0.5.3/models/engine_args.html) and llama.cpp "
+                                  "(--cache-type-k and -v f16, "
+                                  "https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md)")
     batch: int = _f(8, "-", "Sequences decoded together per replica (continuous batching slots).",
-                    low=1, integer=True)
+                    low=1, integer=True,
+                    source="ASSUMPTION: 8, a small continuous batch that keeps the time per token near its batch-1 "
+                           "value; the default cloud 16, the device 1 (one user)")
     compute_scale: float = _f(1.0, "-", "Multiplier on the calibrated compute times (prefill, per-token "
                               "decode); give it a distribution in a sweep for calibration uncertainty.",
                               low=0.01, high=100, source="ASSUMPTION: 1, the calibrated roofline")
@@ -162,7 +207,9 @@ class Site:
     idle_energy: str = _f("amortized", "-", "Idle power of the site's accelerators between requests: "
                           "'amortized' charges it to the requests served (idle power x (1 - utilization) / "
                           "request rate), 'busy' counts busy time only. Not used on the device.",
-                          choices=("amortized", "busy"))
+                          choices=("amortized", "busy"),
+                          source="ASSUMPTION: 'amortized': a site's accelerators stay powered for the load they are "
+                                 "provisioned for, so the requests served pay for the idle time")
     site_availability: float = _f(MEC_SITE_AVAILABILITY, "-", "Availability of what takes the whole site down "
                                   "at once: power, cooling, its network, an attack (on the device: the device "
                                   "itself).", low=0, high=1, source=SITE_AVAILABILITY_SOURCE)
@@ -177,13 +224,22 @@ class Site:
 class EdgeCloud:
     """How the edge and the cloud share the work in the ``edge_cloud`` paradigm."""
     strategy: str = _f("routing", "-", "'routing', 'overflow' or 'speculative'.",
-                       choices=("routing", "overflow", "speculative"))
+                       choices=("routing", "overflow", "speculative"),
+                       source="ASSUMPTION: 'routing', simple queries to the edge model and the rest to the cloud, as "
+                              "LLM routers do (RouteLLM, Ong et al. 2024, arXiv:2406.18665)")
     edge_fraction: float = _f(0.6, "-", "Routing: share of requests simple enough for the edge model.",
-                              low=0, high=1, source="ASSUMPTION")
+                              low=0, high=1,
+                              source="ASSUMPTION: 0.6; RouteLLM's routers cut cost by over 2x without losing "
+                                     "response quality by sending queries to the weaker model (Ong et al. 2024, "
+                                     "arXiv:2406.18665)")
     draft_tokens: int = _f(4, "-", "Speculative: tokens the edge draft proposes per verification.",
-                           low=1, high=64, integer=True, source="Leviathan et al. 2023 use 3-7 (ASSUMPTION: 4)")
+                           low=1, high=64, integer=True,
+                           source="ASSUMPTION: 4, within the 3 to 7 draft tokens of Leviathan et al., 'Fast inference "
+                                  "from transformers via speculative decoding', ICML 2023 (arXiv:2211.17192)")
     acceptance_rate: float = _f(0.7, "-", "Speculative: probability a draft token is accepted.",
-                                low=0, high=0.999, source="Leviathan et al. 2023 report 0.5-0.9 (ASSUMPTION: 0.7)")
+                                low=0, high=0.999,
+                                source="ASSUMPTION: 0.7, within the acceptance rates of 0.5 to 0.9 that Leviathan "
+                                       "et al. measure (ICML 2023, arXiv:2211.17192)")
 
 
 def _cloud_default():
