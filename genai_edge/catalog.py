@@ -287,8 +287,8 @@ class Runtime:
     (weight-only quantized weights feed the prompt GEMMs directly) or
     ``dequantize`` (each prompt micro-batch first expands them to fp16 in
     memory, then runs an fp16 GEMM — llama.cpp's CUDA back end for batches
-    above 32 tokens until mid-2024, ggml-cuda ``ggml_cuda_mul_mat``). ``attention`` is ``fused`` (flash-attention style: the score
-    matrix never leaves the chip) or ``unfused`` (scores are written to and
+    above 32 tokens until mid-2024, ggml-cuda ``ggml_cuda_mul_mat``). ``attention`` is
+    ``fused`` (flash-attention style: the score matrix never leaves the chip) or ``unfused`` (scores are written to and
     read back from memory in fp32, as in llama.cpp without ``-fa``).
     """
     id: str

@@ -108,8 +108,8 @@ class Workload:
                            source="MLPerf Inference Llama 2 70B server p99 TPOT 200 ms "
                                   f"(llama2-70b.Server.tpot_latency = 200 ms, {MLPERF_CONF}); interactive: 40 ms")
     e2e_slo_s: float = _f(0.0, "s", "Target end-to-end time of a request, e.g. for an image (0 = no target).",
-                          low=0, source=f"0: MLPerf Inference's LLM benchmarks bound TTFT and TPOT only ({MLPERF_CONF}); "
-                                        "for an image, its SDXL server p99 bound is 20 s")
+                          low=0, source=f"0: MLPerf Inference's LLM benchmarks bound TTFT and TPOT only "
+                                        f"({MLPERF_CONF}); for an image, its SDXL server p99 bound is 20 s")
     slo_attainment_target: float = _f(
         0.99, "-", "Share of requests that must meet every latency target; goodput is the most users "
         "served at this attainment.", low=0.5, high=0.999999,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from contract import run_cli
 
 from genai_edge import scenario
-from contract import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "genai_edge" / "data"
@@ -161,3 +161,9 @@ def test_every_field_cites_a_source_or_says_assumption(cls):
 def test_source_check_rejects_uncited_text():
     for text in ["", "ASSUMPTION", "the seed article", "FACTS.md: a planning factor", "mlperf.conf"]:
         assert not (text.startswith("ASSUMPTION: ") or CITES.search(text))
+
+
+def test_keys_that_take_catalog_ids_name_catalog_sections():
+    from genai_edge import catalog
+    assert set(scenario.CATALOG_SECTIONS) == set(scenario._CATALOG_LOOKUPS)
+    assert {s for secs in scenario.CATALOG_SECTIONS.values() for s in secs} <= set(catalog.LISTINGS)
