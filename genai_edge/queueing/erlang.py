@@ -32,18 +32,33 @@ def erlang_b(offered_load, servers):
 
         B(A, c) = \frac{A^c / c!}{\sum_{k=0}^{c} A^k / k!}
 
-    is evaluated with the numerically stable recursion [1]_
+    is evaluated in bounded time for any :math:`c` (about 20 microseconds
+    per element, whatever :math:`A` and :math:`c`):
 
-    .. math::
+    - :math:`c \le 64`: the numerically stable recursion [1]_
+      :math:`B(A, 0) = 1`, :math:`B(A, k) = A B(A, k-1) / (k + A B(A, k-1))`,
+      exact to rounding.
+    - :math:`c > 64`, :math:`A \le c` or :math:`A` within a few standard
+      deviations of :math:`c` (deviance :math:`D \le 30`, below): the
+      Poisson form :math:`B = P(N{=}c)/P(N{\le}c)`, :math:`N \sim
+      \mathrm{Poisson}(A)` [1]_, with :math:`P(N{\le}c)` the regularised
+      incomplete gamma function (``scipy.special.pdtr``, a uniform
+      asymptotic expansion for large arguments) and :math:`\ln P(N{=}c) =
+      -D - \tfrac12\ln(2\pi c) - \delta(c)`, where :math:`D = c\,(x -
+      \ln(1+x))`, :math:`x = (A-c)/c`, is summed as a series without
+      cancellation and :math:`\delta` is Stirling's remainder. (The direct
+      :math:`c\ln A - A - \ln c!` loses about :math:`c\cdot 10^{-16}`
+      absolutely: 3 % at :math:`c = 10^{13}`.)
+    - :math:`A > c` and :math:`D > 30`, where :math:`P(N{\le}c)` can
+      underflow: :math:`1/B = A\int_0^\infty e^{-At}(1+t)^c\,dt` [1]_,
+      substituted :math:`u = At - c\ln(1+t)` into
+      :math:`\int_0^\infty e^{-u}\,(1+t)/(t + 1 - c/A)\,du`, whose integrand
+      is smooth, by 48-point Gauss-Laguerre quadrature.
 
-        B(A, 0) = 1, \qquad
-        B(A, k) = \frac{A\, B(A, k-1)}{k + A\, B(A, k-1)},
-
-    which never overflows (:math:`0 \le B \le 1`). It is vectorised by
-    iterating to the largest ``servers`` with a mask; the cost is
-    :math:`O(\max c)` array operations, so thousands of servers take
-    milliseconds. The loop stops early once every still-active value has
-    underflowed to 0.
+    Relative accuracy against exact rational sums and the recursion is
+    ~1e-12 or better (checked in the tests for :math:`c` from 65 to 20,000,
+    loads from far below to far above :math:`c`); :math:`B` underflows to 0
+    only below ~1e-308.
 
     References
     ----------
@@ -63,6 +78,28 @@ def erlang_b(offered_load, servers):
 
 
 def _erlang_b(a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Unchecked Erlang B kernel (arrays broadcast, a >= 0, c whole >= 0); bounded cost for any c."""
+    a, c = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(c, dtype=float))
+    small = c <= _RECURSION_MAX_SERVERS
+    b = _erlang_b_recursion(np.where(small, a, 0.0), np.where(small, c, 0.0))
+    if np.all(small):
+        return b
+    from scipy import special  # lazy: keeps `import genai_edge` light
+
+    big_a, big_c = a[~small], c[~small]
+    with np.errstate(all="ignore"):
+        x = (big_a - big_c) / big_c
+        dev = big_c * _x_minus_log1p(x)
+        log_pmf = -dev - 0.5 * np.log(2 * np.pi * big_c) - _stirling_remainder(big_c)
+        poisson = np.exp(log_pmf) / special.pdtr(big_c, big_a)
+    far = (x > 0) & (dev > _LAGUERRE_DEVIANCE)
+    if np.any(far):
+        poisson[far] = 1.0 / _inverse_b_laguerre(big_a[far], big_c[far])
+    b[~small] = poisson
+    return b
+
+
+def _erlang_b_recursion(a: np.ndarray, c: np.ndarray) -> np.ndarray:
     b = np.ones(np.shape(a))
     if b.size == 0:
         return b
@@ -75,6 +112,56 @@ def _erlang_b(a: np.ndarray, c: np.ndarray) -> np.ndarray:
             if not np.any(b[active]):
                 break  # every remaining recursion stays at 0
     return b
+
+
+#: Erlang B uses its recursion up to this many servers (exact, at most this
+#: many steps) and the bounded-cost forms above.
+_RECURSION_MAX_SERVERS = 64
+#: Above the load, the quadrature replaces the Poisson ratio once the
+#: deviance exceeds this (the Poisson cdf is then below ~e^-30).
+_LAGUERRE_DEVIANCE = 30.0
+_LAGUERRE_NODES = 48
+
+
+def _x_minus_log1p(x: np.ndarray) -> np.ndarray:
+    """x - ln(1 + x) for x >= -1 without cancellation near 0 (Loader's bd0 series)."""
+    x = np.asarray(x, dtype=float)
+    near = np.abs(x) < 0.5
+    with np.errstate(all="ignore"):
+        direct = x - np.log1p(x)
+        xs = np.where(near, x, 0.0)
+        w = xs / (2.0 + xs)  # ln(1 + x) = 2 atanh(w), |w| <= 1/3
+        w2 = w * w
+        series = np.zeros_like(w)
+        power = w * w2
+        for k in range(1, 20):  # (1/9)^19 < 1e-18
+            series = series + power / (2 * k + 1)
+            power = power * w2
+        near_val = xs * xs / (2.0 + xs) - 2.0 * series
+    return np.where(near, near_val, direct)
+
+
+def _stirling_remainder(n: np.ndarray) -> np.ndarray:
+    """ln n! - (n + 1/2) ln n + n - ln(2 pi)/2 for n > 64 (asymptotic series, error < 1e-20)."""
+    inv = 1.0 / n
+    inv2 = inv * inv
+    return inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)))
+
+
+def _inverse_b_laguerre(a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """1/B(a, c) for a > c: Gauss-Laguerre quadrature of int e^-u (1+t)/(t + 1 - c/a) du."""
+    u, weight = np.polynomial.laguerre.laggauss(_LAGUERRE_NODES)
+    gap = ((a - c) / a)[..., None]  # 1 - c/a
+    aa, cc = a[..., None], c[..., None]
+    t = u / (aa - cc)  # right of the root: g(t) >= (a - c) t, and g is convex
+    with np.errstate(all="ignore"):
+        for _ in range(100):
+            g = (aa - cc) * t + cc * _x_minus_log1p(t) - u  # a t - c ln(1 + t) - u
+            step = g * (1.0 + t) / (aa * (t + gap))
+            t = t - step
+            if np.all(np.abs(step) <= 1e-15 * t):
+                break
+    return np.sum(weight * (1.0 + t) / (t + gap), axis=-1)
 
 
 def erlang_c(offered_load, servers):
@@ -126,41 +213,11 @@ def erlang_c(offered_load, servers):
     return _out(_erlang_c(a, c))
 
 
-#: Erlang C uses the Erlang B recursion up to this many servers and the
-#: incomplete-gamma form above, so its cost is bounded for any ``servers``.
-_RECURSION_MAX_SERVERS = 64
-
-
-def _erlang_b_stable(a: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Erlang B for a < c with bounded work: recursion to 64 servers, Poisson pmf/cdf above.
-
-    B(A, c) = P(N = c)/P(N <= c) for N ~ Poisson(A) [1]_; for A < c the
-    cdf is at least about 1/2, so neither term underflows harmfully.
-
-    References
-    ----------
-    .. [1] D. L. Jagerman, "Some properties of the Erlang loss function,"
-       Bell Syst. Tech. J. 53(3), 1974. doi:10.1002/j.1538-7305.1974.tb02756.x
-    """
-    a, c = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(c, dtype=float))
-    small = c <= _RECURSION_MAX_SERVERS
-    b = _erlang_b(np.where(small, a, 0.0), np.where(small, c, 0.0))
-    if np.all(small):
-        return b
-    from scipy import special  # lazy: keeps `import genai_edge` light
-
-    big_a, big_c = np.where(small, 1.0, a), np.where(small, 1.0, c)
-    with np.errstate(divide="ignore", under="ignore"):
-        log_pmf = special.xlogy(big_c, big_a) - big_a - special.gammaln(big_c + 1.0)
-        big = np.exp(log_pmf - np.log(special.pdtr(big_c, big_a)))
-    return np.where(small, b, big)
-
-
 def _erlang_c(a: np.ndarray, c: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         rho = a / c
     stable = rho < 1
-    b = _erlang_b_stable(np.where(stable, a, 0.0), c)
+    b = _erlang_b(np.where(stable, a, 0.0), c)
     with np.errstate(all="ignore"):
         pw = b / (1.0 - rho * (1.0 - b))
     return np.where(stable, pw, 1.0)
