@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import numpy as np
 
 from . import metrics as metrics_mod
 from .arrays import ScenarioArrays
+from .files import atomic_path
 from .paradigms import PARADIGMS, Context, paradigm_paths, resolve
 
 __all__ = ["sweep", "Uncertain", "pareto_mask"]
@@ -310,14 +310,8 @@ def _with_bar(items, progress):
 
 def _write_part(frame, path: Path) -> int:
     """Write one partition atomically (a temporary file renamed into place)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return len(frame)
 
 

@@ -24,7 +24,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from genai_edge import report, scenario
+from genai_edge import files, report, scenario
+from genai_edge.report import command, execute, pipeline
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -110,10 +111,15 @@ def _fake_execute(task, yaml_path, output):
 
     nb = nbformat.read(task.notebook, as_version=4)
     cfg = yaml.safe_load(yaml_path.read_text())
-    nbformat.write(nb, output)
-    if cfg.get("fail"):
-        raise PapermillExecutionError(4, 3, 'if cfg.get("fail"):\n    raise RuntimeError()',
+    if cfg.get("fail"):             # as papermill leaves it: the error on the failing cell
+        cell = next(c for c in nb.cells if 'cfg.get("fail")' in c.source)
+        cell.execution_count = 3
+        cell.outputs = [new_output("error", ename="RuntimeError", evalue="requested failure",
+                                   traceback=[])]
+        nbformat.write(nb, output)
+        raise PapermillExecutionError(nb.cells.index(cell), 3, cell.source,
                                       "RuntimeError", "requested failure", [])
+    nbformat.write(nb, output)
     code = next(c for c in nb.cells if c.cell_type == "code")
     code.outputs = [new_output("stream", name="stdout", text=f"ran {cfg['name']}\n")]
     return nb
@@ -124,12 +130,12 @@ def no_kernel(monkeypatch):
     """Fail loudly if a kernel would be started."""
     def boom(*args, **kwargs):
         raise AssertionError("a kernel was started")
-    monkeypatch.setattr(report, "_execute_notebook", boom)
+    monkeypatch.setattr(execute, "_execute_notebook", boom)
 
 
 @pytest.fixture
 def fake_kernel(monkeypatch):
-    monkeypatch.setattr(report, "_execute_notebook", _fake_execute)
+    monkeypatch.setattr(execute, "_execute_notebook", _fake_execute)
 
 
 # -------------------------------------------------------------- atomic I/O
@@ -151,7 +157,7 @@ def test_atomic_write_failure_keeps_old_file(tmp_path, monkeypatch):
 
     def broken_replace(src, dst):
         raise OSError("disk full")
-    monkeypatch.setattr(report.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         report.atomic_write(target, "half")
     assert target.read_text() == "good"
@@ -306,18 +312,42 @@ def test_pipeline_with_stand_in_kernel(tmp_path, fake_kernel):
     assert not list(out.rglob("*.tmp")) and not list(out.rglob(".*.running.ipynb"))
 
 
-def test_scenario_that_does_not_load_is_a_per_scenario_failure(tmp_path, fake_kernel):
+@pytest.fixture
+def kernel_calls(monkeypatch):
+    """Records every kernel start (the stand-in runs instead of a kernel)."""
+    calls = []
+
+    def record(task, yaml_path, output):
+        calls.append(task.label)
+        return _fake_execute(task, yaml_path, output)
+    monkeypatch.setattr(execute, "_execute_notebook", record)
+    return calls
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: gamma\nlatency: 3\n", r"gamma\.yaml: unknown key 'latency' \(allowed: name, "),
+    ("name: gamma\nmetrics: {cloud: {ttft_s: fast}}\n",
+     r"gamma\.yaml: evaluating the scenario failed: could not convert string to float: 'fast'"),
+    ("name: index.html\n", r"gamma\.yaml: key 'name': 'index\.html' is not allowed as a "
+                           r"scenario name \(.*\[A-Za-z0-9\]\[A-Za-z0-9_-\]\{0,63\}\)"),
+    ("name: ../x\n", r"gamma\.yaml: key 'name': '\.\./x' is not allowed"),
+])
+def test_bad_scenario_is_rejected_before_any_kernel(tmp_path, kernel_calls, text, message):
     scenarios = _scenario_dir(tmp_path)
-    (scenarios / "gamma.yaml").write_text("name: gamma\nlatency: 3\n")
-    lines = _Lines()
-    summary = report.run_reports(None, tmp_path / "out", notebooks=[FIXTURES / "notebooks"],
-                                 jobs=1, source=fake.make_source(scenarios), echo=lines)
-    assert summary.exit_code == 1
-    assert summary.count("ok") == 4 and summary.count("failed") == 2
-    assert "gamma.yaml: unknown key 'latency'" in summary.scenario_errors["gamma"]
-    assert "scenario 'gamma': scenario did not load" in "\n".join(lines.err)
-    index = (tmp_path / "out" / "index.html").read_text()
-    assert "unknown key &#x27;latency&#x27;" in index
+    (scenarios / "gamma.yaml").write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        report.run_reports(None, tmp_path / "out", notebooks=[FIXTURES / "notebooks"], jobs=1,
+                           source=fake.make_source(scenarios), echo=_Lines())
+    assert "\n" not in str(info.value)
+    assert kernel_calls == [] and not (tmp_path / "out").exists()
+
+
+def test_bad_override_is_rejected_naming_file_and_key(tmp_path, kernel_calls):
+    with pytest.raises(ValueError, match=r"alpha\.yaml \(--set latency\): unknown key 'latency'"):
+        report.run_reports(["alpha", "beta"], tmp_path / "out", overrides={"latency": "3"},
+                           notebooks=[FIXTURES / "notebooks"], jobs=1,
+                           source=fake.make_source(), echo=_Lines())
+    assert kernel_calls == []
 
 
 def test_failure_keeps_previous_report_then_recovers(tmp_path, fake_kernel):
@@ -337,7 +367,8 @@ def test_failure_keeps_previous_report_then_recovers(tmp_path, fake_kernel):
     assert (out / "beta" / "tiny.stamp").read_bytes() == stamp
     assert (out / "beta" / "tiny.failed.ipynb").is_file()
     err = "\n".join(lines.err)
-    assert "scenario 'beta', notebook 'tiny': cell 4 (In [3])" in err
+    # the fixture's failing cell is the 4th of its 8 cells
+    assert "scenario 'beta', notebook 'tiny': cell 4 of 8 (In [3]) `if cfg.get(\"fail\"):`" in err
     assert "RuntimeError: requested failure" in err
     assert "previous good report kept" in err
     assert "FAILED — previous report kept" in (out / "index.html").read_text()
@@ -383,7 +414,8 @@ def test_index_keeps_scenarios_of_earlier_runs(tmp_path, fake_kernel):
     report.run_reports(["beta"], out, overrides={"description": "changed"}, **kw)
     index = (out / "index.html").read_text()
     assert "beta [description=changed]" in index and ">alpha</th>" in index
-    assert 'href="alpha/tiny.html"' in index and 'href="beta/tiny.html"' in index
+    assert 'href="alpha/tiny.html"' in index
+    assert 'href="beta--description%3Dchanged/tiny.html"' in index
 
 
 def test_no_notebooks_is_an_error(tmp_path):
@@ -419,15 +451,18 @@ def test_cli_arguments(monkeypatch):
 
 
 def test_cli_command_runs_pipeline(tmp_path, monkeypatch, fake_kernel, capsys):
-    monkeypatch.setattr(report, "default_source", fake.make_source)
+    monkeypatch.setattr(pipeline, "default_source", fake.make_source)
+    # the stand-in kernel lives in this process: no worker processes here
+    monkeypatch.setattr(command, "run_reports",
+                        lambda *a, **k: report.run_reports(*a, **{**k, "processes": False}))
     out = tmp_path / "out"
     args = _parser().parse_args(["report", "--scenario", "beta", "--set", "fail=true",
                                  "--out", str(out), "--jobs", "1", "--notebook",
                                  str(FIXTURES / "notebooks" / "tiny.ipynb")])
     assert args.func(args) == 1
     captured = capsys.readouterr()
-    assert "[1/1] beta/tiny ... FAILED" in captured.out
-    assert "scenario 'beta', notebook 'tiny'" in captured.err
+    assert "[1/1] beta--fail=true/tiny ... FAILED" in captured.out
+    assert "scenario 'beta--fail=true', notebook 'tiny'" in captured.err
     args = _parser().parse_args(["report", "--all", "--out", str(out), "--jobs", "1",
                                  "--notebook", str(FIXTURES / "notebooks" / "tiny.ipynb")])
     assert args.func(args) == 0
@@ -533,7 +568,6 @@ def test_real_failure_names_cell_and_keeps_executed_notebook(built, tmp_path):
     good = (out / "beta" / "tiny.html").read_bytes()
     scenarios = _scenario_dir(tmp_path)
     _set_yaml(scenarios / "beta.yaml", "fail: false", "fail: true")
-    (scenarios / "gamma.yaml").write_text("name: gamma\nlatency: 3\n")
     lines = _Lines()
     summary = report.run_reports(None, out, notebooks=[FIXTURES / "notebooks"], jobs=2,
                                  source=fake.make_source(scenarios), echo=lines)
@@ -542,14 +576,13 @@ def test_real_failure_names_cell_and_keeps_executed_notebook(built, tmp_path):
     assert by_label["alpha/tiny"].status == "skipped"
     assert by_label["beta/table"].status == "ok"          # the scenario changed, table is fine
     assert by_label["beta/tiny"].status == "failed"
-    assert by_label["gamma/tiny"].status == "failed"
     assert (out / "beta" / "tiny.html").read_bytes() == good
     failed_nb = json.loads((out / "beta" / "tiny.failed.ipynb").read_text())
     assert "requested failure" in json.dumps(failed_nb)
     err = "\n".join(lines.err)
-    assert re.search(r"scenario 'beta', notebook 'tiny': cell \d+ \(In \[\d+\]\) "
+    # the 4th of the notebook's 8 cells, whatever papermill adds around it
+    assert re.search(r"scenario 'beta', notebook 'tiny': cell 4 of 8 \(In \[\d+\]\) "
                      r"`if cfg.get\(\"fail\"\):`: RuntimeError: requested failure", err)
-    assert "scenario 'gamma': scenario did not load" in err
 
 
 def test_scenario_independent_notebook_builds_once(tmp_path, monkeypatch):
@@ -564,7 +597,7 @@ def test_scenario_independent_notebook_builds_once(tmp_path, monkeypatch):
         nbformat.write(nb, output)
         return nb
 
-    monkeypatch.setattr(report, "_execute_notebook", execute)
+    monkeypatch.setattr(report.execute, "_execute_notebook", execute)
     nbdir = tmp_path / "nbs"
     nbdir.mkdir()
     shutil.copy(FIXTURES / "notebooks" / "tiny.ipynb", nbdir)
