@@ -307,6 +307,58 @@ def test_erlang_b_far_above_load_underflows_to_zero_quickly():
     assert Q.erlang_b(1.0, 100_000) == 0.0
 
 
+# loads from far below to far above the servers: every branch of erlang_b above 64 servers
+# (Poisson ratio, and Gauss-Laguerre quadrature where the deviance passes 30)
+_LOAD_FACTORS = [0.3, 0.8, 0.95, 1.0, 1.02, 1.1, 1.2, 1.3, 2.0, 10.0, 100.0]
+
+
+@pytest.mark.parametrize("c", [65, 100, 300, 1000])
+def test_erlang_b_above_64_servers_matches_exact_rational_sums(c):
+    for f in _LOAD_FACTORS:
+        a = f * c
+        exact = float(_erlang_b_exact(Fraction(a), c))
+        assert Q.erlang_b(a, c) == pytest.approx(exact, rel=1e-11, abs=1e-300), f
+        if f < 1:
+            assert Q.erlang_c(a, c) == pytest.approx(float(_erlang_c_exact(Fraction(a), c)), rel=1e-11,
+                                                     abs=1e-300), f
+
+
+@pytest.mark.parametrize("c", [3_000, 20_000])
+def test_erlang_b_matches_the_recursion_for_thousands_of_servers(c):
+    """The recursion B(k) = A B(k-1)/(k + A B(k-1)) run to c (exact to rounding, O(c) steps)."""
+    for f in _LOAD_FACTORS:
+        a, b = f * c, 1.0
+        for k in range(1, c + 1):
+            b = a * b / (k + a * b)
+        assert Q.erlang_b(a, c) == pytest.approx(b, rel=1e-11, abs=1e-300), f
+
+
+@pytest.mark.parametrize("c", [1e5, 1e9, 1e13])
+def test_erlang_b_at_huge_server_counts_against_asymptotic_series(c):
+    """A = c: 1/B = 1 + Q(c), Ramanujan's Q(n) = sqrt(pi n/2) - 1/3 + sqrt(pi/(2n))/12
+    - 4/(135 n) + sqrt(pi/(2 n^3))/288 + O(n^-2) (Knuth, TAOCP vol. 1, Sec. 1.2.11.3).
+    A = 2c: 1/B = sum_j r^j prod_{i<j} (1 - i/c), r = 1/2, = 2 - 2/c + O(c^-2)."""
+    q = (math.sqrt(math.pi * c / 2) - 1 / 3 + math.sqrt(math.pi / (2 * c)) / 12 - 4 / (135 * c)
+         + math.sqrt(math.pi / (2 * c ** 3)) / 288)
+    assert Q.erlang_b(c, c) == pytest.approx(1 / (1 + q), rel=1e-12)
+    if c >= 1e9:
+        assert Q.erlang_b(2 * c, c) == pytest.approx(1 / (2 - 2 / c), rel=1e-12)
+    assert Q.erlang_b(100 * c, c) == pytest.approx(0.99, rel=1e-6)   # 1/B -> 1/(1 - 1/100)
+
+
+def test_erlang_b_and_c_take_bounded_time_for_any_server_count():
+    """A bound against a hang (the recursion took one step per server), not a speed claim."""
+    import time
+    start = time.perf_counter()
+    assert Q.erlang_b(0.99e9, 1e9) == 0.0                 # B ~ e^-50,000 underflows
+    assert 0 < Q.erlang_b(1e9 + 1e5, 1e9) < 1
+    assert 0 < Q.erlang_b(1e13, 1e13) < 1e-6
+    assert Q.erlang_c(0.999999e13, 1e13) > 0
+    assert np.all(np.isfinite(Q.erlang_b(np.array([0.5, 7e12, 1e13, 3e13]), np.array([1, 1e13, 1e13, 1e13]))))
+    assert Q.mmc_mean_wait(0.9e13, 1.0, 1e13) >= 0
+    assert time.perf_counter() - start < 1.0
+
+
 def test_mm1_textbook_formulas():
     # Kleinrock (1975), Sec. 3.2: W = 1/(mu - lambda), Wq = rho/(mu - lambda).
     lam, mu = 3.0, 5.0
@@ -680,3 +732,18 @@ def test_mgc_wait_is_exact_mmc_for_exponential_service_and_scales_the_mean():
     assert Q.mgc_wait(12.0, 1.0, 12, 0.5).mean == math.inf
     with pytest.raises(ValueError, match="scv_service"):
         Q.mgc_wait(1.0, 1.0, 2, -0.1)
+
+
+def test_docstring_examples_run_and_pass():
+    """The Examples sections of the queueing, overflow and distributions modules."""
+    import doctest
+    import importlib
+    names = ["base", "erlang", "markovian", "mg1", "approximations", "batching"]
+    modules = [importlib.import_module(f"genai_edge.queueing.{n}") for n in names]
+    modules += [importlib.import_module("genai_edge.overflow"), importlib.import_module("genai_edge.distributions")]
+    attempted = 0
+    for module in modules:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted >= 20
