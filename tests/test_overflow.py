@@ -107,7 +107,62 @@ def test_interval_mean_is_one_over_the_overflow_rate(lam, mu, c):
     assert interval.order <= c + 1
 
 
-@pytest.mark.parametrize("lam, mu, c", [(1.41667, 1 / 9.5556, 16), (0.5, 1.0, 1), (3.0, 1.0, 4), (30.0, 1.0, 32)])
+def _one_minus_laplace_exact(lam, mu, c, s):
+    """1 - E[exp(-s X)] of the interval from the first-step equations of the busy count
+    (banded solve, no eigenvalues): psi_k = 1 - phi_k satisfies
+    (s + lam + k mu) psi_k = s + lam psi_{k+1} + k mu psi_{k-1} (k < c; psi_{c+1} := 0 at k = c)."""
+    from scipy.linalg import solve_banded
+    k = np.arange(c + 1.0)
+    ab = np.zeros((3, c + 1))
+    ab[0, 1:] = -lam
+    ab[1] = s + lam + k * mu
+    ab[2, :-1] = -k[1:] * mu
+    return float(solve_banded((1, 1), ab, np.full(c + 1, s))[c])
+
+
+@pytest.mark.parametrize("c", [2_000, 20_000])
+@pytest.mark.parametrize("load", [0.9, 1.0, 10.0])       # offered load / servers
+def test_interval_law_of_large_sites_against_the_first_step_equations(c, load):
+    """Mean 1/(lam B) and the Laplace transform at three scales, for 2,000 and 20,000 slots."""
+    lam, mu = load * c, 1.0
+    interval = overflow.overflow_interval(lam, mu, c)
+    b = queueing.erlang_b(lam / mu, c)
+    assert interval.mean == pytest.approx(1 / (lam * b), rel=1e-10)
+    assert (interval.weights > 0).all() and (interval.rates > 0).all()
+    for s in (mu, 0.1 * lam, 10 * lam):
+        got = float(np.sum(interval.weights * s / (interval.rates + s)))
+        assert got == pytest.approx(_one_minus_laplace_exact(lam, mu, c, s), rel=1e-8), s
+    if load == 1.0:     # near capacity: 3 terms with distinct rates
+        assert interval.reduced(3).order == 3
+
+
+@pytest.mark.parametrize("lam, c", [(1e-6, 2), (1e-6, 4), (12e-6, 12)])
+def test_interval_law_at_very_low_load(lam, c):
+    """B down to 1e-68: the slowest rate (~lam B) is far below the eigensolver's resolution."""
+    interval = overflow.overflow_interval(lam, 1.0, c)
+    b = queueing.erlang_b(lam, c)
+    assert interval.mean == pytest.approx(1 / (lam * b), rel=1e-10)
+    for s in (1e-3, 1.0):
+        got = float(np.sum(interval.weights * s / (interval.rates + s)))
+        assert got == pytest.approx(_one_minus_laplace_exact(lam, 1.0, c, s), rel=1e-8)
+
+
+@pytest.mark.parametrize("lam, c", [(2e-3, 2_000), (1e-6, 2_000), (0.02, 20_000), (1e-6, 20_000)])
+def test_interval_that_cannot_be_represented_is_a_one_line_error(lam, c):
+    """Load 1e-6 per slot on 2,000 or 20,000 slots: B underflows, the site never overflows in practice."""
+    with pytest.raises(ValueError, match=rf"servers={c}.*allowed: arrival_rate x Erlang B > 1e-300") as err:
+        overflow.overflow_interval(lam, 1.0, c)
+    assert "\n" not in str(err.value)
+
+
+def test_interval_with_too_many_busy_counts_is_a_one_line_error():
+    with pytest.raises(ValueError, match=r"servers=10000000 .*allowed: at most 12,000"):
+        overflow.overflow_interval(1e7, 1.0, 10**7)
+    assert overflow.overflow_interval(1e14, 1.0, 10**13).mean > 0     # 10x the load: ~40 counts
+
+
+@pytest.mark.parametrize("lam, mu, c", [(1.41667, 1 / 9.5556, 16), (0.5, 1.0, 1), (3.0, 1.0, 4), (30.0, 1.0, 32),
+                                        (1900.0, 1.0, 2000), (2000.0, 1.0, 2000), (19000.0, 1.0, 20000)])
 def test_interval_law_gives_riordans_peakedness(lam, mu, c):
     """Overflow offered to infinite servers of rate mu has variance/mean
     Z = 1 - m + A/(c + 1 + m - A), m = A B (Riordan, in Wilkinson 1956); for a
