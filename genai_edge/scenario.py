@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import numbers
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -59,8 +61,29 @@ FIBRE_REPAIR_SOURCE = "12 h, the planning value of W. D. Grover, Mesh-Based Surv
 MLPERF_CONF = "https://github.com/mlcommons/inference/blob/master/loadgen/mlperf.conf"
 
 
-def _f(default, unit, doc, *, low=None, high=None, choices=None, integer=False, source=""):
-    """A scenario field with unit, allowed range or choices, and source."""
+# Why each upper bound: generous, but physical; it keeps every evaluation finite and bounded.
+_TOKENS_LIMIT = "no published model reads a longer context (Llama 4 Scout's window is 10M tokens)"
+_BYTES_LIMIT = "10 GB, more than any one transfer a latency target applies to"
+_USERS_LIMIT = "more people than live on Earth (8.2 billion in 2025, UN World Population Prospects 2024)"
+_RATE_LIMIT = "10 requests per second from each user, an automated client"
+_STEPS_LIMIT = ("the 1,000 steps of the DDPM noise schedule (Ho et al. 2020, arXiv:2006.11239), more than any "
+                "sampler takes")
+_DAY_LIMIT = "a day; a longer target is no latency target"
+_EARTH_LIMIT = "half the Earth's equator (40,075 km): no two places are farther apart"
+_TTL_LIMIT = "the IP time-to-live field (8 bits, RFC 791): no packet crosses more routers"
+_HOP_LIMIT = "ASSUMPTION: a router that holds a packet longer than a second has dropped it"
+_DEVICES_LIMIT = ("ASSUMPTION: generous; tensor parallelism spans one scale-up domain, 72 GPUs in an NVIDIA "
+                  "GB200 NVL72")
+_REPLICAS_LIMIT = "a million, more accelerators than any published cluster holds"
+_SITES_LIMIT = "ASSUMPTION: generous; a site per few hundred users of a country-scale deployment"
+_BATCH_LIMIT = "ASSUMPTION: generous; the published serving measurements reach batch 1,024 (data/validation.csv)"
+_MTBF_LIMIT = "over 100,000 years, a unit that does not fail"
+
+
+def _f(default, unit, doc, *, low=None, high=None, choices=None, integer=False, source="", limit=""):
+    """A scenario field with unit, allowed range or choices, and source; ``limit`` says why ``high``."""
+    if limit:
+        doc = f"{doc} At most {high:,g}: {limit}."
     return field(default=default, metadata=dict(
         unit=unit, doc=doc, low=low, high=high, choices=choices, integer=integer, source=source))
 
@@ -72,26 +95,32 @@ class Workload:
                    choices=("llm", "diffusion"),
                    source="ASSUMPTION: a chat service, the case of the built-in chatbot scenario (text_to_image "
                           "sets 'diffusion')")
-    prompt_tokens: int = _f(500, "token", "Prompt length per request.", low=1, integer=True,
+    prompt_tokens: int = _f(500, "token", "Prompt length per request.", low=1,
+                            high=10_000_000, limit=_TOKENS_LIMIT, integer=True,
                             source="ASSUMPTION: 500, a chat turn with some history; MLPerf Inference's Llama 2 70B "
                                    "benchmark draws its prompts from OpenOrca "
                                    "(https://github.com/mlcommons/inference/tree/master/language/llama2-70b)")
     output_tokens: int = _f(250, "token", "Generated tokens per request (1 for diffusion).", low=1,
+                            high=10_000_000, limit=_TOKENS_LIMIT,
                             integer=True,
                             source="ASSUMPTION: 250, between the mean answer of the Azure LLM inference trace 2023, "
                                    "conversation (211 tokens; Patel et al., arXiv:2311.18677) and the mean reference "
                                    "answer of MLPerf Inference Llama 2 70B (about 294 tokens, its TOKENS_PER_SAMPLE "
                                    "accuracy target)")
     payload_bytes: float = _f(0.0, "byte", "Extra uplink payload per request (e.g. an image).", low=0,
+                              high=1e10, limit=_BYTES_LIMIT,
                               source="ASSUMPTION: 0, a text-only prompt (rural_lte sends a phone photo)")
     response_bytes: float = _f(0.0, "byte", "Extra downlink payload per request (e.g. a generated image).", low=0,
+                               high=1e10, limit=_BYTES_LIMIT,
                                source="ASSUMPTION: 0, a text answer, already counted per streamed token "
                                       "(text_to_image sends the generated image)")
-    users: float = _f(10000, "-", "Active users served by the scenario.", low=1,
+    users: float = _f(10000, "-", "Active users served by the scenario.", low=1, high=1e10, limit=_USERS_LIMIT,
                       source="ASSUMPTION: a city-scale deployment")
     rate_per_user_per_h: float = _f(6.0, "request h^-1", "Requests per active user per hour.", low=0,
+                                    high=36_000, limit=_RATE_LIMIT,
                                     source="ASSUMPTION: one request every 10 minutes")
-    diffusion_steps: int = _f(25, "-", "Denoising steps (diffusion only).", low=1, integer=True,
+    diffusion_steps: int = _f(25, "-", "Denoising steps (diffusion only).", low=1,
+                                 high=1000, limit=_STEPS_LIMIT, integer=True,
                               source="ASSUMPTION: 25, within the 20 to 50 denoising steps of the published "
                                      "time-per-image measurements in data/diffusion_validation.csv")
     output_tokens_cv: float = _f(
@@ -101,14 +130,18 @@ class Workload:
                "arXiv:2311.18677): output tokens mean 211, std 163 over 19,366 requests, computed "
                "from AzurePublicDataset data/AzureLLMInferenceTrace_conv.csv")
     ttft_slo_s: float = _f(2.0, "s", "Target time to first token, met by a request or not (0 = no target).",
-                           low=0, source="MLPerf Inference Llama 2 70B server p99 TTFT 2 s "
+                           low=0,
+                           high=86_400, limit=_DAY_LIMIT, source="MLPerf Inference Llama 2 70B server p99 TTFT 2 s "
                                          f"(llama2-70b.Server.ttft_latency = 2000 ms, {MLPERF_CONF}); "
                                          "interactive: 0.45 s")
     tpot_slo_s: float = _f(0.2, "s", "Target time per output token after the first (0 = no target).", low=0,
+                           high=86_400, limit=_DAY_LIMIT,
                            source="MLPerf Inference Llama 2 70B server p99 TPOT 200 ms "
                                   f"(llama2-70b.Server.tpot_latency = 200 ms, {MLPERF_CONF}); interactive: 40 ms")
     e2e_slo_s: float = _f(0.0, "s", "Target end-to-end time of a request, e.g. for an image (0 = no target).",
-                          low=0, source=f"0: MLPerf Inference's LLM benchmarks bound TTFT and TPOT only "
+                          low=0,
+                          high=86_400, limit=_DAY_LIMIT,
+                          source=f"0: MLPerf Inference's LLM benchmarks bound TTFT and TPOT only "
                                         f"({MLPERF_CONF}); for an image, its SDXL server p99 bound is 20 s")
     slo_attainment_target: float = _f(
         0.99, "-", "Share of requests that must meet every latency target; goodput is the most users "
@@ -125,13 +158,17 @@ class NetworkPaths:
                             "latency cite their sources in data/networks.csv (5G: ITU-R M.2410-0, 2017; Ookla "
                             "medians, 2021 and 2023)")
     mec_distance_km: float = _f(20.0, "km", "Fibre distance device's base station → MEC site.", low=0,
+                                high=20_040, limit=_EARTH_LIMIT,
                                 source="ASSUMPTION: MEC at a metro aggregation point")
-    mec_hops: int = _f(2, "-", "Routers between the base station and the MEC site.", low=0, integer=True,
+    mec_hops: int = _f(2, "-", "Routers between the base station and the MEC site.", low=0,
+                       high=255, limit=_TTL_LIMIT, integer=True,
                        source="ASSUMPTION: 2, the base station's aggregation router and the MEC site's gateway")
     cloud_distance_km: float = _f(1500.0, "km", "Great-circle distance to the cloud region.", low=0,
+                                  high=20_040, limit=_EARTH_LIMIT,
                                   source="ASSUMPTION: 1,500 km, a cloud region in a neighbouring country or state "
                                          "(about 11 ms one way in fibre at route factor 1.5)")
-    cloud_hops: int = _f(12, "-", "Routers on the path to the cloud region.", low=0, integer=True,
+    cloud_hops: int = _f(12, "-", "Routers on the path to the cloud region.", low=0,
+                         high=255, limit=_TTL_LIMIT, integer=True,
                          source="ASSUMPTION: typical traceroute length to a cloud region")
     route_factor: float = _f(network.DEFAULT_ROUTE_FACTOR, "-", "Fibre route length / great-circle distance.",
                              low=1.0, high=5.0,
@@ -139,7 +176,7 @@ class NetworkPaths:
                                     "in the Internet's fiber infrastructure', 2018 (arXiv:1811.10737): shortest paths "
                                     "through US long-haul conduits are 1.3x the line of sight in the median, measured "
                                     "Internet latencies 2.1x")
-    per_hop_delay_s: float = _f(50e-6, "s", "Processing and queueing per router.", low=0,
+    per_hop_delay_s: float = _f(50e-6, "s", "Processing and queueing per router.", low=0, high=1.0, limit=_HOP_LIMIT,
                                 source="ASSUMPTION: tens of microseconds per core-router hop")
     grid_kg_per_kwh: float = _f(0.445, "kg CO2e kWh^-1", "Carbon intensity of the networks' electricity "
                                 "(access, metro, wide area).", low=0, high=2,
@@ -167,13 +204,16 @@ class Site:
                        source="ASSUMPTION: the cloud on H100 SXM5 80 GB, MEC sites on the 72 W L4 24 GB (NVIDIA L4 "
                               "datasheet, https://www.nvidia.com/en-us/data-center/l4/), the device a Snapdragon 8 "
                               "Gen 3 phone; specs and sources in data/hardware.csv")
-    devices: int = _f(1, "-", "Accelerators per replica (tensor parallel).", low=1, integer=True,
+    devices: int = _f(1, "-", "Accelerators per replica (tensor parallel).", low=1,
+                      high=1024, limit=_DEVICES_LIMIT, integer=True,
                       source="ASSUMPTION: 1; the cloud 2, as Llama 3.1 70B's FP8 weights (about 70 GB) leave one "
                              "80 GB H100 too little room for the KV cache")
-    replicas: int = _f(1, "-", "Model replicas at the site.", low=1, integer=True,
+    replicas: int = _f(1, "-", "Model replicas at the site.", low=1,
+                       high=1_000_000, limit=_REPLICAS_LIMIT, integer=True,
                        source="ASSUMPTION: 1, the smallest deployment; the default cloud has 8 and each default MEC "
                               "site 2, for the default 10,000 users")
-    sites: int = _f(1, "-", "Identical sites sharing the users (e.g. MEC sites).", low=1, integer=True,
+    sites: int = _f(1, "-", "Identical sites sharing the users (e.g. MEC sites).", low=1,
+                    high=100_000, limit=_SITES_LIMIT, integer=True,
                     source="ASSUMPTION: 1; the default MEC has 10 sites across the city")
     precision: str = _f("fp16", "-", "Weight precision id (catalog).",
                         source="ASSUMPTION: fp16, unquantized weights; the default cloud and MEC sites use FP8 (the "
@@ -189,7 +229,7 @@ class Site:
                                   "(--cache-type-k and -v f16, "
                                   "https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md)")
     batch: int = _f(8, "-", "Sequences decoded together per replica (continuous batching slots).",
-                    low=1, integer=True,
+                    low=1, high=4096, limit=_BATCH_LIMIT, integer=True,
                     source="ASSUMPTION: 8, a small continuous batch that keeps the time per token near its batch-1 "
                            "value; the default cloud 16, the device 1 (one user)")
     compute_scale: float = _f(1.0, "-", "Multiplier on the calibrated compute times (prefill, per-token "
@@ -215,6 +255,7 @@ class Site:
                                   "itself).", low=0, high=1, source=SITE_AVAILABILITY_SOURCE)
     gpu_mtbf_h: float = _f(GPU_MTBF_H, "h", "Mean time between interruptions per accelerator; a replica of d "
                            "accelerators is interrupted d times as often (not used on the device).", low=1,
+                           high=1e9, limit=_MTBF_LIMIT,
                            source=GPU_MTBF_SOURCE)
     replica_mttr_h: float = _f(REPLICA_MTTR_H, "h", "Mean time until an interrupted replica serves again (not "
                                "used on the device).", low=0, high=10000, source=REPLICA_MTTR_SOURCE)
@@ -361,11 +402,32 @@ def _suggest(key, options) -> str:
     return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
+def _shown(raw, limit: int = 40) -> str:
+    """``repr(raw)``, shortened: a 400-digit number or a long list stays readable on one line."""
+    text = repr(raw)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
+def _bound(x) -> str:
+    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
+
+
+def _range_text(md: dict) -> str:
+    low, high = md["low"], md["high"]
+    lo = _bound(low) if low is not None else "-inf"
+    return f"[{lo}, {_bound(high) if high is not None else 'inf'}] [{md['unit']}]"
+
+
+def _text(where: str, raw) -> str:
+    if not isinstance(raw, str):
+        raise ScenarioError(f"{where}: expected text, got {type(raw).__name__} {_shown(raw)}")
+    return raw
+
+
 def _coerce(where: str, f: dataclasses.Field, raw):
     md = f.metadata
     if f.type in ("str", str):
-        if not isinstance(raw, str):
-            raise ScenarioError(f"{where}: expected text, got {raw!r}")
+        raw = _text(where, raw)
         value = raw.strip()
         if md["choices"] and value not in md["choices"]:
             raise ScenarioError(f"{where}: {value!r} is not allowed; allowed values: "
@@ -377,22 +439,26 @@ def _coerce(where: str, f: dataclasses.Field, raw):
             except KeyError as exc:
                 raise ScenarioError(f"{where}: {exc.args[0]}") from None
         return value
+    kind = "a whole number" if md["integer"] else "a number"
+    allowed = f"allowed: {kind} in {_range_text(md)}"
     if isinstance(raw, bool) or not isinstance(raw, (numbers.Real, str)):
-        raise ScenarioError(f"{where}: expected a number [{md['unit']}], got {raw!r}")
+        raise ScenarioError(f"{where}: expected a number, got {type(raw).__name__} {_shown(raw)}; {allowed}")
     try:
         value = float(raw)
+    except OverflowError:
+        raise ScenarioError(f"{where}: {_shown(raw)} is out of range; {allowed}") from None
     except ValueError:
-        raise ScenarioError(f"{where}: expected a number [{md['unit']}], got {raw!r}") from None
+        raise ScenarioError(f"{where}: expected a number, got {_shown(raw)}; {allowed}") from None
     if math.isnan(value) or math.isinf(value):
-        raise ScenarioError(f"{where}: must be a finite number [{md['unit']}], got {raw!r}")
+        raise ScenarioError(f"{where}: must be a finite number, got {_shown(raw)}; {allowed}")
+    value += 0.0  # -0.0 reads as 0
     if md["integer"]:
         if value != int(value):
-            raise ScenarioError(f"{where}: must be a whole number, got {raw!r}")
+            raise ScenarioError(f"{where}: must be a whole number, got {_shown(raw)}; {allowed}")
         value = int(value)
     low, high = md["low"], md["high"]
     if (low is not None and value < low) or (high is not None and value > high):
-        rng = f"[{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
-        raise ScenarioError(f"{where}: {value} is out of range; allowed {rng} [{md['unit']}]")
+        raise ScenarioError(f"{where}: {_shown(raw)} is out of range; {allowed}")
     return value
 
 
@@ -407,7 +473,8 @@ def _section(source: str, name: str, cls, base, data) -> object:
     if data is None:
         return base
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: key '{name}' must be a mapping of keys to values, got {data!r}")
+        raise ScenarioError(f"{source}: key '{name}' must be a mapping of keys to values, got {_shown(data)}; "
+                            f"allowed keys: {', '.join(f.name for f in dataclasses.fields(cls))}")
     fields_ = {f.name: f for f in dataclasses.fields(cls)}
     values = {}
     for key, raw in data.items():
@@ -423,17 +490,19 @@ def _section(source: str, name: str, cls, base, data) -> object:
 def from_dict(data: dict, source: str = "<dict>", base: Scenario | None = None) -> Scenario:
     """Build a scenario from a nested dict (YAML form), on top of ``base``."""
     base = base or Scenario()
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: a scenario file must be a mapping at the top level")
     allowed = ["name", "description", *_SECTIONS]
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a scenario must be a mapping of keys to values at the top level, got "
+                            f"{type(data).__name__} {_shown(data)}; allowed keys: {', '.join(allowed)}")
     for key in data:
         if key not in allowed:
             raise ScenarioError(f"{source}: unknown key '{key}'.{_suggest(str(key), allowed)} "
                                 f"Allowed top-level keys: {', '.join(allowed)}")
     sections = {s: _section(source, s, cls, getattr(base, s), data.get(s)) for s, cls in _SECTIONS.items()}
-    name = str(data.get("name", base.name if base.name != "custom" else Path(source).stem))
-    return Scenario(name=name, description=str(data.get("description", base.description)),
-                    source=source, **sections)
+    name = _text(f"{source}: key 'name'", data.get("name", base.name if base.name != "custom"
+                                                      else Path(source).stem))
+    description = _text(f"{source}: key 'description'", data.get("description", base.description))
+    return Scenario(name=name, description=description, source=source, **sections)
 
 
 def _apply(scn: Scenario, overrides: dict, source: str) -> Scenario:
@@ -444,8 +513,10 @@ def _apply(scn: Scenario, overrides: dict, source: str) -> Scenario:
             nested[parts[0]] = value
             continue
         if len(parts) != 2:
+            keys = ["name", "description"] + [f"{s}.{f.name}" for s, c in _SECTIONS.items()
+                                              for f in dataclasses.fields(c)]
             raise ScenarioError(f"{source}: override '{dotted}' must look like section.key "
-                                f"(sections: {', '.join(_SECTIONS)})")
+                                f"(sections: {', '.join(_SECTIONS)}).{_suggest(str(dotted), keys)}")
         nested.setdefault(parts[0], {})[parts[1]] = _parse_text(value)
     if not nested:
         return scn
@@ -492,17 +563,108 @@ def load(name_or_path, overrides: dict | None = None) -> Scenario:
     ScenarioError
         Naming the file, the key and the allowed values (or close matches).
     """
-    import yaml
-
     text_name = str(name_or_path)
     path = Path(text_name)
-    if not (path.suffix in (".yaml", ".yml") or path.exists()):
+    if not (path.suffix in (".yaml", ".yml") or os.path.lexists(path)):
         path = builtin_path(text_name)
-    if not path.exists():
-        raise ScenarioError(f"{path}: no such scenario file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
-    scn = from_dict(data or {}, str(path))
+    scn = from_dict(read_yaml(path), str(path))
     return _apply(scn, overrides or {}, str(path))
+
+
+#: Largest scenario file read [byte]; a scenario is a few kB.
+MAX_FILE_BYTES = 1 << 20
+#: Deepest nesting of YAML collections read; a scenario nests 2 deep.
+MAX_DEPTH = 8
+
+
+def read_yaml(path) -> object:
+    """The YAML document in ``path``, read safely: a regular UTF-8 file of at most
+    :data:`MAX_FILE_BYTES`, nesting at most :data:`MAX_DEPTH` deep, no aliases
+    (``*name``; they can expand a small file into gigabytes), no duplicate keys.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the file and what is wrong (with line and column for YAML errors).
+    """
+    import stat
+
+    import yaml
+
+    try:
+        # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such scenario file; allowed: a built-in name "
+                            f"({', '.join(builtin_names())}) or a YAML file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read: {exc.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise ScenarioError(f"{path}: is {what}; allowed: a regular YAML file")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot be read: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes; allowed: a scenario file of at most 1 MiB")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise ScenarioError(f"{path}: starts with a byte-order mark; allowed: UTF-8 text without one")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); "
+                            "allowed: a UTF-8 YAML file") from None
+    if "\x00" in text:
+        raise ScenarioError(f"{path}: contains a NUL character; allowed: a UTF-8 YAML text file")
+    try:
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = " ".join(str(exc.problem or exc.context or "invalid").split())
+        raise ScenarioError(f"{path}: not valid YAML{where}: {problem}") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {' '.join(str(exc).split())[:200]}") from None
+    if data is None:
+        raise ScenarioError(f"{path}: is empty; allowed: a mapping of keys to values, e.g. 'workload: {{users: "
+                            "5000}'")
+    return data
+
+
+@functools.cache
+def _loader():
+    """A SafeLoader that refuses aliases, nesting deeper than MAX_DEPTH and duplicate keys."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        _depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in scenario files",
+                                                  mark)
+            if self._depth >= MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                                  self.peek_event().start_mark)
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, (list, dict)) or key in seen:
+                    problem = "a key must be text" if isinstance(key, (list, dict)) else f"duplicate key {key!r}"
+                    raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return Loader
