@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import textwrap
@@ -25,16 +26,49 @@ from . import catalog
 __all__ = ["main"]
 
 
-def _whole(minimum: int):
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def _quoted(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37]) + "..."
+
+
+def _whole(minimum: int, maximum: int):
+    """A flag's whole number in [minimum, maximum]."""
     def parse(text: str) -> int:
+        allowed = f"allowed: a whole number in [{minimum:,}, {maximum:,}]"
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(f"got {_quoted(text)}; {allowed}") from None
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"{_quoted(text)} is out of range; {allowed}")
         return value
     return parse
+
+
+def _number(low: float, high: float, *, low_open: bool = False):
+    """A flag's finite number in [low, high] (or (low, high])."""
+    def parse(text: str) -> float:
+        allowed = f"allowed: a number in {'(' if low_open else '['}{low:g}, {high:g}]"
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"got {_quoted(text)}; {allowed}") from None
+        if not (low < value if low_open else low <= value) or not value <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"{_quoted(text)} is out of range; {allowed}")
+        return value + 0.0
+    return parse
+
+
+def _field_high(key: str):
+    """The upper bound of a scenario key, shared by the flags that mean the same quantity."""
+    from .scenario import describe_fields
+    return next(r["high"] for r in describe_fields() if r["key"] == key)
 
 
 def _print_json(obj) -> None:
@@ -139,7 +173,9 @@ def _parse_sets(pairs) -> dict:
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"--set expects key=value (e.g. network.cloud_distance_km=3000), got {pair!r}")
+            raise ValueError(f"--set expects key=value (e.g. network.cloud_distance_km=3000), got {_quoted(pair)}")
+        if key.strip() in out:
+            raise ValueError(f"--set {key.strip()} is given twice; allowed: each key once")
         out[key.strip()] = value.strip()
     return out
 
@@ -335,7 +371,7 @@ def _add_scaling_parser(sub) -> None:
     s = sub.add_parser("scaling", help="scaling laws, model growth trends and edge feasibility")
     ss = s.add_subparsers(dest="scaling_command", required=True)
     o = ss.add_parser("optimal", help="compute-optimal parameters and tokens for a training budget")
-    o.add_argument("--compute", type=float, required=True, help="training compute [FLOP]")
+    o.add_argument("--compute", type=_number(0, 1e35, low_open=True), required=True, help="training compute [FLOP]")
     o.add_argument("--fit", default="besiroglu2024",
                    help="hoffmann2022, besiroglu2024 (default) or llama3")
     o.add_argument("--constants", metavar="E,A,B,ALPHA,BETA",
@@ -346,9 +382,9 @@ def _add_scaling_parser(sub) -> None:
     g = ss.add_parser("growth", help="growth per year of notable models (Epoch AI data)")
     g.add_argument("--quantity", default="compute", choices=list(growth.QUANTITIES))
     g.add_argument("--domain", default=None, help="e.g. Language, Vision (default all)")
-    g.add_argument("--since", type=float, default=2010, help="first year (default 2010)")
-    g.add_argument("--until", type=float, default=None, help="end year, exclusive (default none)")
-    g.add_argument("--top-per-year", type=_whole(1), default=None,
+    g.add_argument("--since", type=_number(1900, 2200), default=2010, help="first year (default 2010)")
+    g.add_argument("--until", type=_number(1900, 2200), default=None, help="end year, exclusive (default none)")
+    g.add_argument("--top-per-year", type=_whole(1, 1_000_000), default=None,
                    help="fit only the n largest models of each year (frontier)")
     g.add_argument("--open-weights", action="store_true", help="models with published weights only")
     g.add_argument("--json", action="store_true")
@@ -357,8 +393,9 @@ def _add_scaling_parser(sub) -> None:
     h = ss.add_parser("horizon", help="largest model a device holds and when the frontier outgrows it")
     h.add_argument("--hardware", required=True, help="device id, e.g. jetson-agx-orin-64gb")
     h.add_argument("--precision", default="w4a16", help="weight precision (default w4a16)")
-    h.add_argument("--context-tokens", type=_whole(0), default=4096, help="KV length (default 4096)")
-    h.add_argument("--memory-fraction", type=float, default=None,
+    h.add_argument("--context-tokens", type=_whole(0, int(_field_high("workload.prompt_tokens"))),
+                   default=4096, help="KV length (default 4096)")
+    h.add_argument("--memory-fraction", type=_number(0, 1, low_open=True), default=None,
                    help="usable share of memory (default per device class)")
     h.add_argument("--open-weights", action="store_true",
                    help="frontier of models with published weights only")
@@ -370,15 +407,19 @@ def _add_serving_args(p) -> None:
     """The model, hardware and batch arguments that ``estimate`` and ``energy inference`` share."""
     p.add_argument("--model", required=True, help="model id, e.g. llama-3.1-8b (see `catalog models`)")
     p.add_argument("--hardware", required=True, help="accelerator id, e.g. h100-sxm5-80gb")
-    p.add_argument("--devices", type=_whole(1), default=1, help="tensor-parallel devices (default 1)")
+    p.add_argument("--devices", type=_whole(1, int(_field_high("cloud.devices"))),
+                   default=1, help="tensor-parallel devices (default 1)")
     p.add_argument("--precision", default="fp16", help="weight precision (default fp16)")
     p.add_argument("--runtime", default="default",
                    help="inference runtime (default: the device group's default factors; an unknown id "
                         "gets them too, with a warning)")
     p.add_argument("--kv-precision", default="fp16", help="KV-cache format: fp16 (default), fp8, int8")
-    p.add_argument("--batch", type=_whole(1), default=1, help="concurrent sequences (default 1)")
-    p.add_argument("--prompt-tokens", type=_whole(0), default=512, help="prompt length (default 512)")
-    p.add_argument("--output-tokens", type=_whole(1), default=128, help="generated tokens (default 128)")
+    p.add_argument("--batch", type=_whole(1, int(_field_high("cloud.batch"))),
+                   default=1, help="concurrent sequences (default 1)")
+    p.add_argument("--prompt-tokens", type=_whole(0, int(_field_high("workload.prompt_tokens"))),
+                   default=512, help="prompt length (default 512)")
+    p.add_argument("--output-tokens", type=_whole(1, int(_field_high("workload.prompt_tokens"))),
+                   default=128, help="generated tokens (default 128)")
 
 
 # ------------------------------------------------------------------- energy
@@ -460,19 +501,22 @@ def _add_energy_parser(sub) -> None:
     i.add_argument("--boundary", choices=energy.BOUNDARIES, default=None,
                    help="gpu, server, facility (server hardware; default facility) or device (on-device "
                         "hardware: the whole device; its default)")
-    i.add_argument("--pue", type=float, default=None,
+    i.add_argument("--pue", type=_number(1, 3), default=None,
                    help=f"facility PUE (default {energy.PUE_CLOUD} datacenter GPUs, {energy.PUE_EDGE} edge servers)")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=_energy_inference)
 
     t = ss.add_parser("training", help="training energy and carbon from GPU-hours or from FLOP")
     t.add_argument("--hardware", required=True, help="accelerator id, e.g. a100-sxm4-80gb")
-    t.add_argument("--gpu-hours", type=float, default=None, help="accelerator-hours [h]")
-    t.add_argument("--flops", type=float, default=None, help="training compute, about 6 N D [FLOP]")
-    t.add_argument("--mfu", type=float, default=None, help="model FLOP utilization with --flops, in (0, 1]")
+    t.add_argument("--gpu-hours", type=_number(0, 1e12, low_open=True), default=None, help="accelerator-hours [h]")
+    t.add_argument("--flops", type=_number(0, 1e35, low_open=True),
+                   default=None, help="training compute, about 6 N D [FLOP]")
+    t.add_argument("--mfu", type=_number(0, 1, low_open=True),
+                   default=None, help="model FLOP utilization with --flops, in (0, 1]")
     t.add_argument("--precision", default="bf16", help="training precision for the peak (default bf16)")
-    t.add_argument("--power-w", type=float, default=None, help="power per accelerator (default its TDP) [W]")
-    t.add_argument("--pue", type=float, default=1.0, help="facility PUE (default 1.0: IT energy only)")
+    t.add_argument("--power-w", type=_number(0, 1e5, low_open=True),
+                   default=None, help="power per accelerator (default its TDP) [W]")
+    t.add_argument("--pue", type=_number(1, 3), default=1.0, help="facility PUE (default 1.0: IT energy only)")
     t.add_argument("--grid-kg-per-kwh", default="world",
                    help="grid intensity in kg CO2e/kWh, or a region id (default world; see data/grid_intensity.csv)")
     t.add_argument("--json", action="store_true")
@@ -527,29 +571,31 @@ def _add_reliability_parser(sub) -> None:
     s = sub.add_parser("reliability", help="failure rates with intervals; checkpointing of large jobs")
     ss = s.add_subparsers(dest="reliability_command", required=True)
     j = ss.add_parser("job", help="interruptions, optimal checkpoint interval and goodput of a synchronous job")
-    j.add_argument("--gpus", type=_whole(1), required=True, help="accelerators in the job")
-    j.add_argument("--gpu-mtbf-h", type=float, default=GPU_MTBF_H,
+    j.add_argument("--gpus", type=_whole(1, 10_000_000), required=True, help="accelerators in the job")
+    j.add_argument("--gpu-mtbf-h", type=_number(1, _field_high("cloud.gpu_mtbf_h")), default=GPU_MTBF_H,
                    help=f"hours between interruptions per accelerator (default {GPU_MTBF_H:,.0f}: Llama 3 405B, "
                         "419 unexpected interruptions in 54 days on 16,384 H100s) [h]")
-    j.add_argument("--checkpoint-write-s", type=float, default=300.0,
+    j.add_argument("--checkpoint-write-s", type=_number(0, 1e7, low_open=True), default=300.0,
                    help="time to write one checkpoint (default 300; ASSUMPTION) [s]")
-    j.add_argument("--restart-s", type=float, default=300.0,
+    j.add_argument("--restart-s", type=_number(0, 1e7), default=300.0,
                    help="time to restart from a checkpoint (default 300; ASSUMPTION) [s]")
-    j.add_argument("--detection-s", type=float, default=0.0, help="time to detect an interruption [s]")
+    j.add_argument("--detection-s", type=_number(0, 1e7), default=0.0, help="time to detect an interruption [s]")
     j.add_argument("--json", action="store_true")
     j.set_defaults(func=_reliability_job)
     f = ss.add_parser("fit", help="failure rate per unit and its exact Poisson interval from a count")
-    f.add_argument("--failures", type=_whole(0), required=True, help="failures counted")
-    f.add_argument("--units", type=float, required=True, help="units observed (GPUs, servers)")
-    f.add_argument("--hours", type=float, required=True, help="observation time [h]")
-    f.add_argument("--level", type=float, default=0.9, help="two-sided confidence (default 0.9)")
+    f.add_argument("--failures", type=_whole(0, 10**12), required=True, help="failures counted")
+    f.add_argument("--units", type=_number(0, 1e12, low_open=True),
+                   required=True, help="units observed (GPUs, servers)")
+    f.add_argument("--hours", type=_number(0, 1e7, low_open=True), required=True, help="observation time [h]")
+    f.add_argument("--level", type=_number(0, 0.999999, low_open=True),
+                   default=0.9, help="two-sided confidence (default 0.9)")
     f.add_argument("--json", action="store_true")
     f.set_defaults(func=_reliability_fit)
 
 
 # --------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="genai-edge", description=(
+    p = _Parser(prog="genai-edge", description=(
         "Where to run generative-AI services: closed-form latency models for "
         "cloud, MEC, edge-cloud and on-device deployment."))
     p.add_argument("--version", action="version", version=f"genai-edge {_version()}")
@@ -557,7 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("estimate", help="compute-only latency of one model on one piece of hardware")
     _add_serving_args(e)
-    e.add_argument("--context-tokens", type=_whole(0), default=None,
+    e.add_argument("--context-tokens", type=_whole(0, int(_field_high("workload.prompt_tokens"))), default=None,
                    help="KV length at which TPOT is evaluated (default prompt + output/2)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=_estimate)
@@ -591,13 +637,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; every failure is one line on stderr.
+
+    Exit status: 0 done, 2 bad input, 1 a file could not be read or written,
+    130 interrupted (Ctrl-C), 141 output pipe closed early (as after SIGPIPE).
+    """
+    command = "genai-edge"
     try:
+        args = build_parser().parse_args(argv)
+        command = f"genai-edge {args.command}"
         return args.func(args)
     except (KeyError, ValueError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"genai-edge {args.command}: error: {msg}", file=sys.stderr)
+        print(f"{command}: error: {' '.join(str(msg).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader left (e.g. `| head`): send what is still buffered nowhere, exit quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
+    except OSError as exc:
+        print(f"{command}: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -515,8 +515,10 @@ def _apply(scn: Scenario, overrides: dict, source: str) -> Scenario:
         if len(parts) != 2:
             keys = ["name", "description"] + [f"{s}.{f.name}" for s, c in _SECTIONS.items()
                                               for f in dataclasses.fields(c)]
+            close = [k for k in keys if difflib.get_close_matches(parts[-1], [k.split(".")[-1]], cutoff=0.8)]
+            hint = f" Did you mean {', '.join(repr(k) for k in close[:3])}?" if close else ""
             raise ScenarioError(f"{source}: override '{dotted}' must look like section.key "
-                                f"(sections: {', '.join(_SECTIONS)}).{_suggest(str(dotted), keys)}")
+                                f"(sections: {', '.join(_SECTIONS)}).{hint}")
         nested.setdefault(parts[0], {})[parts[1]] = _parse_text(value)
     if not nested:
         return scn
