@@ -96,7 +96,7 @@ def report_command(args: argparse.Namespace) -> int:
         return EXIT_SIGTERM
     except OSError as exc:
         where = exc.filename if exc.filename is not None else args.out
-        print(f"genai-edge report: error: cannot write {where}: "
-              f"{exc.strerror or exc}; the reports already there are kept", file=sys.stderr)
+        print(f"genai-edge report: error: cannot write {where}: {exc.strerror or exc}",
+              file=sys.stderr)
         return EXIT_ERROR
     return summary.exit_code

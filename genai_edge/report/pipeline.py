@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import json
@@ -239,6 +240,8 @@ def output_lock(out: Path, echo: Echo = _echo):
     The lock is an ``fcntl.flock`` on ``out/.report.lock``: the system
     releases it when its holder ends, however it ends.
     """
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(out))
     out.mkdir(parents=True, exist_ok=True)
     path = out / LOCK_FILE
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)

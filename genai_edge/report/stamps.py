@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import atomic_path, atomic_write
 from .notebooks import PACKAGE_DIR
 
 STAMP_SCHEMA = 2                 # bump to invalidate every stamp
@@ -84,11 +84,18 @@ def up_to_date(html_path: Path, stamp_path: Path, key: str) -> bool:
 def write_report(html_path: Path, stamp_path: Path, page: bytes, fields: Mapping) -> None:
     """Write an HTML page and its stamp (``fields`` plus the page's sha256).
 
-    The old stamp goes first, then the page, then the new stamp, each
-    atomically: at every moment the stamp beside the page describes it, or
-    there is no stamp (and the report is rebuilt on the next run).
+    The page is written to a temporary file first; once it is complete the
+    old stamp is removed, the page renamed into place and the new stamp
+    written, each atomically: at every moment the stamp beside the page
+    describes it, or there is no stamp (and the report is rebuilt on the
+    next run). A failure while writing the page (disk full) leaves the old
+    page and stamp as they were.
     """
     stamp = {**fields, "html_sha256": hashlib.sha256(page).hexdigest()}
-    Path(stamp_path).unlink(missing_ok=True)
-    atomic_write(html_path, page)
+    with atomic_path(html_path) as tmp:
+        with open(tmp, "wb") as fh:          # on disk (disk full shows here) before the stamp goes
+            fh.write(page)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(stamp_path).unlink(missing_ok=True)
     atomic_write(stamp_path, json.dumps(stamp, indent=1) + "\n")

@@ -94,8 +94,11 @@ class Worker:
         # the worker imports the same genai_edge as this process
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(PACKAGE_DIR.parent), env.get("PYTHONPATH", "")) if p)
-        # kernel connection files go with the scratch folder, even when a kernel is killed
-        env["JUPYTER_RUNTIME_DIR"] = str(self.scratch / "runtime")
+        # kernel connection files and other temporary files go with the scratch folder,
+        # even when a kernel is killed
+        for var, sub in (("JUPYTER_RUNTIME_DIR", "runtime"), ("TMPDIR", "tmp")):
+            (self.scratch / sub).mkdir(exist_ok=True)
+            env[var] = str(self.scratch / sub)
         with self._lock:
             if self.stopped:
                 raise RuntimeError("stopped")
