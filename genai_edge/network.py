@@ -60,7 +60,8 @@ __all__ = [
 
 #: ASSUMPTION: fibre routes are 1.5x the great-circle distance. Real routes
 #: are longer than the great circle; 1.5-2x is a common planning factor
-#: (FACTS.md "Network", status U). 1.5 is the low end of that range, so the
+#: (Bozkurt et al. 2018, arXiv:1811.10737: median conduit paths 1.3x line of
+#: sight, measured latencies 2.1x). 1.5 is the low end of that range, so the
 #: default does not overstate distance penalties. Make it a parameter in
 #: any study where it matters.
 DEFAULT_ROUTE_FACTOR = 1.5

@@ -236,7 +236,7 @@ def test_stream_time_is_tokens_times_interval():
 
 
 def test_stream_pacing_is_negligible_against_tpot_on_lte():
-    # FACTS.md: MLPerf interactive TPOT 30-40 ms; the network pacing on a
+    # MLPerf Inference interactive TPOT 30-40 ms (mlcommons/inference, loadgen/mlperf.conf); the network pacing on a
     # 13 Mbit/s LTE downlink is ~0.1 ms, two orders of magnitude below.
     lte = net.access_network("lte")
     assert net.token_stream_interval(lte.downlink_rate) < 30e-3 / 100
@@ -246,7 +246,7 @@ def test_stream_pacing_is_negligible_against_tpot_on_lte():
 # published values
 # --------------------------------------------------------------------------
 def test_fibre_about_4_9_us_per_km():
-    # FACTS.md (S): c/1.467 -> ~4.9 us per km one way. Exact value 4.893 us;
+    # Standard optics: c/1.467 -> ~4.9 us per km one way. Exact value 4.893 us;
     # 1 % tolerance covers the rounding of "4.9" and group-index spread
     # (1.4676-1.4682 across 1310-1550 nm).
     per_km = net.propagation_delay(1 * u.km, route_factor=1)
@@ -264,8 +264,8 @@ def test_london_new_york_pure_fibre_floor():
 
 
 def test_london_new_york_with_realistic_route_factor():
-    # FACTS.md (S): ~70 ms fibre floor along real cable routes, ~80 ms
-    # measured. A route factor of 1.3-1.45 (real transatlantic cable path,
+    # London-New York RTT: ~70 ms fibre floor along real cable routes, ~80 ms
+    # measured (ASSUMPTION: commonly quoted figures, e.g. public ping tables). A route factor of 1.3-1.45 (real transatlantic cable path,
     # below the 1.5-2 planning range because the Atlantic route is direct)
     # puts the model in the 70-80 ms band; the 1.5 default gives ~82 ms,
     # just above the measured value, as a conservative planning number.
