@@ -11,7 +11,23 @@ import numpy as np
 
 
 def as_float(value, name: str) -> np.ndarray:
-    """Return ``value`` as a float ndarray, or raise ValueError naming ``name``."""
+    """Return ``value`` as a float ndarray, or raise ValueError naming ``name``.
+
+    Text is refused even where it spells a number (``"5"``): numpy would read it silently.
+    """
+    if isinstance(value, (str, bytes)):
+        kind = "U"
+    elif isinstance(value, np.ndarray):
+        kind = value.dtype.kind
+    elif isinstance(value, (list, tuple)):
+        try:
+            kind = np.asarray(value).dtype.kind
+        except ValueError:  # ragged: the float conversion below names it
+            kind = "f"
+    else:
+        kind = "f"
+    if kind in "USO" and (kind != "O" or any(isinstance(x, (str, bytes)) for x in np.ravel(value))):
+        raise ValueError(f"{name} must be a number or an array of numbers, got text {show_text(value)}")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -81,6 +97,11 @@ def scalar_or_array(result: np.ndarray):
     """Return a Python float for 0-d results, the array otherwise."""
     result = np.asarray(result)
     return float(result) if result.ndim == 0 else result
+
+
+def show_text(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def show(arr: np.ndarray) -> str:

@@ -501,7 +501,7 @@ def _add_energy_parser(sub) -> None:
     i.add_argument("--boundary", choices=energy.BOUNDARIES, default=None,
                    help="gpu, server, facility (server hardware; default facility) or device (on-device "
                         "hardware: the whole device; its default)")
-    i.add_argument("--pue", type=_number(1, 3), default=None,
+    i.add_argument("--pue", type=float, default=None,
                    help=f"facility PUE (default {energy.PUE_CLOUD} datacenter GPUs, {energy.PUE_EDGE} edge servers)")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=_energy_inference)
@@ -514,9 +514,8 @@ def _add_energy_parser(sub) -> None:
     t.add_argument("--mfu", type=_number(0, 1, low_open=True),
                    default=None, help="model FLOP utilization with --flops, in (0, 1]")
     t.add_argument("--precision", default="bf16", help="training precision for the peak (default bf16)")
-    t.add_argument("--power-w", type=_number(0, 1e5, low_open=True),
-                   default=None, help="power per accelerator (default its TDP) [W]")
-    t.add_argument("--pue", type=_number(1, 3), default=1.0, help="facility PUE (default 1.0: IT energy only)")
+    t.add_argument("--power-w", type=float, default=None, help="power per accelerator (default its TDP) [W]")
+    t.add_argument("--pue", type=float, default=1.0, help="facility PUE (default 1.0: IT energy only)")
     t.add_argument("--grid-kg-per-kwh", default="world",
                    help="grid intensity in kg CO2e/kWh, or a region id (default world; see data/grid_intensity.csv)")
     t.add_argument("--json", action="store_true")
@@ -572,22 +571,22 @@ def _add_reliability_parser(sub) -> None:
     ss = s.add_subparsers(dest="reliability_command", required=True)
     j = ss.add_parser("job", help="interruptions, optimal checkpoint interval and goodput of a synchronous job")
     j.add_argument("--gpus", type=_whole(1, 10_000_000), required=True, help="accelerators in the job")
-    j.add_argument("--gpu-mtbf-h", type=_number(1, _field_high("cloud.gpu_mtbf_h")), default=GPU_MTBF_H,
+    j.add_argument("--gpu-mtbf-h", type=float, default=GPU_MTBF_H,
                    help=f"hours between interruptions per accelerator (default {GPU_MTBF_H:,.0f}: Llama 3 405B, "
                         "419 unexpected interruptions in 54 days on 16,384 H100s) [h]")
-    j.add_argument("--checkpoint-write-s", type=_number(0, 1e7, low_open=True), default=300.0,
+    j.add_argument("--checkpoint-write-s", type=float, default=300.0,
                    help="time to write one checkpoint (default 300; ASSUMPTION) [s]")
-    j.add_argument("--restart-s", type=_number(0, 1e7), default=300.0,
+    j.add_argument("--restart-s", type=float, default=300.0,
                    help="time to restart from a checkpoint (default 300; ASSUMPTION) [s]")
-    j.add_argument("--detection-s", type=_number(0, 1e7), default=0.0, help="time to detect an interruption [s]")
+    j.add_argument("--detection-s", type=float, default=0.0, help="time to detect an interruption [s]")
     j.add_argument("--json", action="store_true")
     j.set_defaults(func=_reliability_job)
     f = ss.add_parser("fit", help="failure rate per unit and its exact Poisson interval from a count")
     f.add_argument("--failures", type=_whole(0, 10**12), required=True, help="failures counted")
-    f.add_argument("--units", type=_number(0, 1e12, low_open=True),
+    f.add_argument("--units", type=float,
                    required=True, help="units observed (GPUs, servers)")
-    f.add_argument("--hours", type=_number(0, 1e7, low_open=True), required=True, help="observation time [h]")
-    f.add_argument("--level", type=_number(0, 0.999999, low_open=True),
+    f.add_argument("--hours", type=float, required=True, help="observation time [h]")
+    f.add_argument("--level", type=float,
                    default=0.9, help="two-sided confidence (default 0.9)")
     f.add_argument("--json", action="store_true")
     f.set_defaults(func=_reliability_fit)
@@ -644,7 +643,7 @@ def main(argv=None) -> int:
     """
     command = "genai-edge"
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(argv)  # usage errors: one line, SystemExit(2)
         command = f"genai-edge {args.command}"
         return args.func(args)
     except (KeyError, ValueError) as exc:

@@ -409,7 +409,9 @@ def _shown(raw, limit: int = 40) -> str:
 
 
 def _bound(x) -> str:
-    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
+    if isinstance(x, int) or (float(x).is_integer() and 1e6 <= abs(x) < 1e16):
+        return f"{int(x):,}"
+    return repr(float(x))
 
 
 def _range_text(md: dict) -> str:
