@@ -78,7 +78,7 @@ class _Watch:
 def _images(page) -> list[dict]:
     return page.eval_on_selector_all(
         "img", "els => els.map(e => ({src: e.src.slice(0, 30), complete: e.complete, "
-               "w: e.naturalWidth, h: e.naturalHeight}))")
+               "w: e.naturalWidth, h: e.naturalHeight, alt: e.getAttribute('alt')}))")
 
 
 @pytest.mark.slow
@@ -111,6 +111,7 @@ def test_index_and_report_in_chromium(reports, tmp_path):
             for img in images:
                 assert img["src"].startswith("data:image/png;base64"), img
                 assert img["complete"] and img["w"] > 0 and img["h"] > 0, img
+                assert img["alt"] == "Figure: Fixture report", img
             assert page.locator("math").count() == 3
             assert page.locator(".jp-InputPrompt, .jp-OutputPrompt, .cm-editor").count() == 0
             assert "scenario: alpha" in page.inner_text("body")

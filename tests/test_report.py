@@ -77,6 +77,7 @@ class _Links(HTMLParser):
         super().__init__()
         self.hrefs: list[str] = []
         self.imgs: list[str] = []
+        self.alts: list[str | None] = []
         self.scripts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
@@ -85,6 +86,7 @@ class _Links(HTMLParser):
             self.hrefs.append(a["href"])
         if tag == "img":
             self.imgs.append(a.get("src", ""))
+            self.alts.append(a.get("alt"))
         if tag in ("script", "link", "iframe") and (a.get("src") or a.get("href")):
             self.scripts.append(a.get("src") or a.get("href"))
 
@@ -503,6 +505,8 @@ def test_end_to_end_reports(built):
     tiny = (out / "alpha" / "tiny.html").read_text(encoding="utf-8")
     imgs = _links(tiny).imgs
     assert imgs and all(src.startswith("data:image/png;base64,") for src in imgs)
+    # the fixture's figure has no alt of its own: the heading above it gives one
+    assert _links(tiny).alts == ["Figure: Fixture report"] * len(imgs)
     assert "HIDDEN_CELL_MARKER" not in tiny                     # remove_cell tag
     assert tiny.count("<math") == 3 and "$$" not in tiny        # MathML, no MathJax
     assert "Resolved scenario" in tiny and 'href="../index.html"' in tiny
@@ -629,3 +633,105 @@ def test_latency_notebook_runs_for_every_builtin_scenario(tmp_path):
     failed = {r.scenario: r.error for r in summary.results if r.status != "ok"}
     assert summary.exit_code == 0 and not failed, failed
     assert len(summary.results) == len(scenario.builtin_names())
+
+
+# ------------------------------------------------ stamps describe their page
+def test_page_from_other_inputs_is_never_up_to_date(tmp_path, fake_kernel):
+    out = tmp_path / "out"
+    kw = dict(notebooks=[FIXTURES / "notebooks" / "tiny.ipynb"], jobs=1,
+              source=fake.make_source(), echo=_Lines())
+    report.run_reports(None, out, **kw)
+    alpha, beta = out / "alpha", out / "beta"
+    assert report.describes(alpha / "tiny.stamp", alpha / "tiny.html")
+    assert not report.describes(alpha / "tiny.stamp", beta / "tiny.html")
+    # beta's page where alpha's should be, alpha's stamp left beside it
+    shutil.copy(beta / "tiny.html", alpha / "tiny.html")
+    summary = report.run_reports(None, out, **kw)
+    assert [r.status for r in summary.results] == ["ok", "skipped"]
+    assert "ran alpha" in (alpha / "tiny.html").read_text()
+    # a stamp copied from another report
+    shutil.copy(beta / "tiny.stamp", alpha / "tiny.stamp")
+    summary = report.run_reports(None, out, **kw)
+    assert [r.status for r in summary.results] == ["ok", "skipped"]
+    for folder in (alpha, beta):
+        assert report.describes(folder / "tiny.stamp", folder / "tiny.html")
+
+
+# -------------------------------------------------------------- variants
+def test_set_variant_gets_its_own_folder(tmp_path, fake_kernel):
+    out = tmp_path / "out"
+    kw = dict(notebooks=[FIXTURES / "notebooks" / "tiny.ipynb"], jobs=1,
+              source=fake.make_source(), echo=_Lines())
+    report.run_reports(["alpha"], out, **kw)
+    base = {p.name: p.read_bytes() for p in (out / "alpha").iterdir()}
+    summary = report.run_reports(["alpha"], out, overrides={"description": "changed"}, **kw)
+    assert summary.results[0].html == out / "alpha--description=changed" / "tiny.html"
+    assert "description: changed" in summary.results[0].html.read_text()
+    assert {p.name: p.read_bytes() for p in (out / "alpha").iterdir()} == base
+    # unsafe characters: replaced, and a hash keeps the variants apart
+    one = report.run_reports(["alpha"], out, overrides={"description": "a/b c"}, **kw)
+    two = report.run_reports(["alpha"], out, overrides={"description": "a_b_c"}, **kw)
+    one_dir, two_dir = one.results[0].html.parent, two.results[0].html.parent
+    assert re.fullmatch(r"alpha--description=a_b_c--[0-9a-f]{10}", one_dir.name)
+    assert two_dir.name == "alpha--description=a_b_c" and one_dir.parent == out
+    assert report.variant_folder("chatbot", {"cloud.batch": "8"}) == "chatbot--cloud.batch=8"
+    assert len(report.variant_folder("x", {"k": "v" * 500})) <= 150
+
+
+# --------------------------------------------------------- failing cells
+def test_failing_cell_is_named_by_position_and_first_line():
+    from papermill.exceptions import PapermillExecutionError
+
+    def code(source, count, outputs=(), tags=()):
+        return {"cell_type": "code", "source": source, "execution_count": count,
+                "outputs": list(outputs), "metadata": {"tags": list(tags)}}
+    error = {"output_type": "error", "ename": "ZeroDivisionError",
+             "evalue": "division by zero", "traceback": []}
+    nb = {"cells": [
+        {"cell_type": "markdown", "source": "An Exception was encountered",
+         "metadata": {"tags": ["papermill-error-cell-tag"]}},
+        code("import numpy as np", 1),
+        code('scenario = "x"', 2, tags=["parameters"]),
+        code('scenario = "y"', 3, tags=["injected-parameters"]),
+        {"cell_type": "markdown", "source": "# Results", "metadata": {}},
+        code("\n# the part that fails\nx = 1 / 0\n", 4, [error]),
+        code("print(x)", None),
+    ]}
+    # papermill's own index counts its added cells (5 here); the notebook has 5 cells
+    exc = PapermillExecutionError(5, 4, "x = 1 / 0", "ZeroDivisionError", "division by zero", [])
+    assert report.describe_error(exc, nb) == (
+        "cell 4 of 5 (In [4]) `# the part that fails`: ZeroDivisionError: division by zero")
+    # without the executed notebook: papermill's index, 1-based
+    assert report.describe_error(exc).startswith("cell 6 (In [4]) `x = 1 / 0`")
+    timed_out = code("while True: pass", 5)
+    timed_out["metadata"]["papermill"] = {"exception": True}
+    nb["cells"][5] = code("x = 1", 4)
+    nb["cells"].insert(6, timed_out)
+    assert report.describe_error(TimeoutError("Cell execution timed out"), nb) == (
+        "cell 5 of 6 (In [5]) `while True: pass`: TimeoutError: Cell execution timed out")
+
+
+# --------------------------------------------------------------- alt text
+def _png_output(alt=None):
+    meta = {"image/png": {"alt": alt}} if alt is not None else {}
+    return {"output_type": "display_data", "metadata": meta,
+            "data": {"image/png": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNg"
+                                  "YGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==", "text/plain": "<Figure>"}}
+
+
+def test_every_image_gets_alt_text():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    nb = new_notebook(cells=[
+        new_code_cell("plot()", outputs=[_png_output()]),
+        new_markdown_cell("# Latency\n\nSome text.\n\n## TTFT by paradigm ##"),
+        new_code_cell("plot()", outputs=[_png_output(), _png_output('TTFT "p99" bars')]),
+        new_markdown_cell("No heading here."),
+        new_code_cell("plot()", outputs=[_png_output("")]),
+    ])
+    nbformat.validate(nb)
+    page = report.notebook_to_html(nb, title="My report")
+    assert _links(page).alts == ["Figure: My report", "Figure: TTFT by paradigm",
+                                 'TTFT "p99" bars', "Figure: TTFT by paradigm"]
+    assert all(src.startswith("data:image/png;base64,") for src in _links(page).imgs)
