@@ -522,9 +522,9 @@ def test_end_to_end_index_links_resolve(built):
     assert len(hrefs) == 4
     for href in hrefs:
         assert (index.parent / unquote(href)).is_file(), href
-    for scenario in ("alpha", "beta"):
-        back = _links((out / scenario / "tiny.html").read_text()).hrefs
-        assert (out / scenario / unquote(back[0])).resolve() == index.resolve()
+    for name in ("alpha", "beta"):
+        back = _links((out / name / "tiny.html").read_text()).hrefs
+        assert (out / name / unquote(back[0])).resolve() == index.resolve()
 
 
 @pytest.mark.slow

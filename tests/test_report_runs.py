@@ -189,7 +189,7 @@ def test_signal_stops_every_worker_and_kernel(tmp_path, signum, jobs, code):
     assert proc.returncode == code, stderr
     assert took < 8.0, f"took {took:.1f} s to stop"
     name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
-    assert stderr.strip().splitlines()[-1].startswith(f"genai-edge report: ")
+    assert stderr.strip().splitlines()[-1].startswith("genai-edge report: ")
     assert name in stderr.strip().splitlines()[-1]
     assert "[2/4]" not in stdout, lines + stdout.splitlines()      # nothing built after it
     deadline = time.monotonic() + 5

@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..files import atomic_write
-from ..paradigms import PARADIGM_LABELS, PARADIGMS as PARADIGM_ORDER
+from ..paradigms import PARADIGM_LABELS
+from ..paradigms import PARADIGMS as PARADIGM_ORDER
 from .execute import ReportResult
 from .html import version
 from .notebooks import INDEX_FILE, Notebook

@@ -29,10 +29,18 @@ from typing import Any
 
 from ..files import TEMP_SUFFIX, atomic_write
 from .execute import ReportResult, _Task, describe_error, run_task
-from .index import (SUMMARY_FILE, _Column, _index_columns, _index_global_notebooks,
-                    _index_notebooks, _tidy_rows, _write_if_changed, build_index)
+from .index import (
+    SUMMARY_FILE,
+    _Column,
+    _index_columns,
+    _index_global_notebooks,
+    _index_notebooks,
+    _tidy_rows,
+    _write_if_changed,
+    build_index,
+)
 from .notebooks import INDEX_FILE, PARAMETERS_TAG, Notebook, default_notebook_dir, find_notebooks
-from .stamps import KERNEL_NAME, package_digest, read_json, report_key, up_to_date, write_report
+from .stamps import KERNEL_NAME, package_digest, report_key, up_to_date, write_report
 from .workers import run_in_workers
 
 LOCK_FILE = ".report.lock"
