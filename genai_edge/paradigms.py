@@ -136,6 +136,12 @@ def _group_apply(codes, numeric: dict, fn):
     return {k: val.reshape(shape) for k, val in out.items()}
 
 
+def diffusion_steps(a: ScenarioArrays, site: str):
+    """Denoising steps at ``site``: its own ``<site>.diffusion_steps``, else the workload's [-]."""
+    own = a.num(f"{site}.diffusion_steps")
+    return np.where(own > 0, own, a.num("workload.diffusion_steps"))
+
+
 def _service(a: ScenarioArrays, site: str) -> Service:
     """Compute per request at one replica of ``site``, once per distinct configuration."""
     keys = ("model", "hardware", "precision", "runtime", "kv_precision")
@@ -144,7 +150,7 @@ def _service(a: ScenarioArrays, site: str) -> Service:
     levels = [lv for _, lv in cats]
     numeric = dict(devices=a.num(f"{site}.devices"), batch=a.num(f"{site}.batch"),
                    prompt=a.num("workload.prompt_tokens"), output=a.num("workload.output_tokens"),
-                   steps=a.num("workload.diffusion_steps"))
+                   steps=diffusion_steps(a, site))
     kind = a.kind
 
     def one(combo, devices, batch, prompt, output, steps):

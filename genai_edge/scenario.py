@@ -259,6 +259,12 @@ class Site:
                            source=GPU_MTBF_SOURCE)
     replica_mttr_h: float = _f(REPLICA_MTTR_H, "h", "Mean time until an interrupted replica serves again (not "
                                "used on the device).", low=0, high=10000, source=REPLICA_MTTR_SOURCE)
+    diffusion_steps: int = _f(0, "-", "Denoising steps of this site's diffusion model (diffusion only; 0 = "
+                              "workload.diffusion_steps). A distilled model takes fewer steps than the one it was "
+                              "distilled from.", low=0, high=1000, limit=_STEPS_LIMIT, integer=True,
+                              source="ASSUMPTION: 0, every site runs the scenario's workload.diffusion_steps; "
+                                     "text_to_image runs the phone's SD-Turbo in 1 step, as its model card "
+                                     "recommends (1 to 4 steps, https://huggingface.co/stabilityai/sd-turbo)")
 
 
 @dataclass(frozen=True)
@@ -441,8 +447,7 @@ def _coerce(where: str, f: dataclasses.Field, raw):
             except KeyError as exc:
                 raise ScenarioError(f"{where}: {exc.args[0]}") from None
         return value
-    kind = "a whole number" if md["integer"] else "a number"
-    allowed = f"allowed: {kind} in {_range_text(md)}"
+    allowed = f"allowed {_range_text(md)}{', a whole number' if md['integer'] else ''}"
     if isinstance(raw, bool) or not isinstance(raw, (numbers.Real, str)):
         raise ScenarioError(f"{where}: expected a number, got {type(raw).__name__} {_shown(raw)}; {allowed}")
     try:
