@@ -33,7 +33,7 @@ def as_float(value, name: str) -> np.ndarray:
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
     if np.isnan(arr).any():
-        raise ValueError(f"{name} must not be NaN")
+        raise ValueError(f"{name} must be a number, got NaN")
     return arr
 
 
@@ -43,7 +43,7 @@ def nonnegative(value, name: str, *, allow_inf: bool = True) -> np.ndarray:
     if (arr < 0).any():
         raise ValueError(f"{name} must be >= 0, got {show(arr[arr < 0])}")
     if not allow_inf and np.isinf(arr).any():
-        raise ValueError(f"{name} must be finite")
+        raise ValueError(f"{name} must be a finite number >= 0, got inf")
     return arr
 
 
@@ -53,7 +53,7 @@ def positive(value, name: str, *, allow_inf: bool = True) -> np.ndarray:
     if (arr <= 0).any():
         raise ValueError(f"{name} must be > 0, got {show(arr[arr <= 0])}")
     if not allow_inf and np.isinf(arr).any():
-        raise ValueError(f"{name} must be finite")
+        raise ValueError(f"{name} must be a finite number > 0, got inf")
     return arr
 
 

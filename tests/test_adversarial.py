@@ -175,9 +175,9 @@ def test_override_out_of_range_in_a_fresh_process(tmp_path):
 
 
 @pytest.mark.parametrize("argv, reader", [
-    (["validate"], "head -1"),
+    (["validate", "--json"], "head -1"),
     (["compare", "--scenario", "chatbot", "--json"], "head -c 10"),
-], ids=["validate-head-1", "compare-json-head-c-10"])
+], ids=["validate-json-head-1", "compare-json-head-c-10"])
 def test_closed_pipe_exits_quietly(tmp_path, argv, reader):
     cmd = " ".join([sys.executable, "-m", "genai_edge", *argv]) + f" | {reader} > /dev/null; " \
           "echo ${PIPESTATUS[0]} >&2"
