@@ -9,7 +9,6 @@ types, interpreter limits) run as ``python -m genai_edge`` subprocesses.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 
