@@ -99,7 +99,7 @@ def alt_text(fig) -> str:
     axes = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
     for i, ax in enumerate(axes):
         head = f"Panel {i + 1} of {len(axes)}: " if len(axes) > 1 else ""
-        what = getattr(ax, ALT_ATTRIBUTE, "") or ax.get_title() or "chart"
+        what = getattr(ax, ALT_ATTRIBUTE, "") or ax.get_title() or "Chart"
         bits = [b for b in (_axis_text(ax.xaxis, "x axis"), _axis_text(ax.yaxis, "y axis")) if b]
         legend = ax.get_legend()
         if legend is not None:
