@@ -127,13 +127,13 @@ def idle_energy_per_request(idle_power_w, utilization, request_rate):
     Parameters
     ----------
     idle_power_w : array_like
-        Idle power of all the site's accelerators. [W]
+        Idle power of all the site's accelerators, finite. [W]
     utilization : array_like
         Busy share of the slots. [-]
     request_rate : array_like
         Requests per second served. [s^-1]
     """
-    p = v.nonnegative(idle_power_w, "idle_power_w")
+    p = v.nonnegative(idle_power_w, "idle_power_w", allow_inf=False)
     u = v.nonnegative(utilization, "utilization")
     lam = v.nonnegative(request_rate, "request_rate")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -174,11 +174,12 @@ def co2e_g(energy_j, kg_per_kwh):
     energy_j : array_like
         Energy. [J]
     kg_per_kwh : array_like
-        Grid intensity, ≥ 0. [kg CO2e kWh^-1]
+        Grid intensity, ≥ 0; a zero-carbon grid gives 0 for any energy. [kg CO2e kWh^-1]
     """
     e = v.nonnegative(energy_j, "energy_j")
     g = v.nonnegative(kg_per_kwh, "kg_per_kwh", allow_inf=False)
-    return v.scalar_or_array(e / J_PER_KWH * g * 1e3)
+    with np.errstate(invalid="ignore"):
+        return v.scalar_or_array(np.where(g == 0, 0.0, e / J_PER_KWH * g * 1e3))
 
 
 # ----------------------------------------------------------------- network

@@ -317,14 +317,14 @@ def service_availability():
 # ------------------------------------------------------- synchronous jobs
 def job_failure_rate(units, unit_rate):
     """A synchronous job stops when any of its units fails: N·r. [s^-1]"""
-    n = v.positive(units, "units")
+    n = v.positive(units, "units", allow_inf=False)
     r = v.nonnegative(unit_rate, "unit_rate")
     return v.scalar_or_array(n * r)
 
 
 def job_mtbf(units, unit_mtbf):
     """Mean time between interruptions of a job on ``units`` units: M / N. [s]"""
-    n = v.positive(units, "units")
+    n = v.positive(units, "units", allow_inf=False)
     m = v.positive(unit_mtbf, "unit_mtbf")
     return v.scalar_or_array(m / n)
 
@@ -381,13 +381,23 @@ def optimal_interval(write, mtbf):
     which scales the wall time by e^{R/M} whatever τ is. Tends to Young's
     sqrt(2δM) when δ ≪ M. Parameters as :func:`young_interval`. [s]
 
+    Near δ = 0 the argument sits at W₀'s branch point −1/e, where the
+    library routine loses all digits; there 1 + W₀ comes from the branch
+    point series in p = sqrt(2(1 − e^{−δ/M})) [2]_ (relative error < 1e-11
+    for δ/M < 1e-4), and δ = 0 gives 0.
+
     References
     ----------
     .. [1] Daly 2006, Eq. (13) (the exact wall-time model maximised here).
+    .. [2] R. M. Corless et al., "On the Lambert W function," Adv. Comput.
+       Math. 5, 329-359 (1996), Eq. (4.22). doi:10.1007/BF02124750
     """
     d, m = _check_ckpt(write, mtbf)
-    w = special.lambertw(-np.exp(-1.0 - d / m), 0).real
-    return v.scalar_or_array(m * (1.0 + w))
+    x = d / m
+    p = np.sqrt(-2.0 * np.expm1(-x))
+    series = p * (1.0 + p * (-1 / 3 + p * (11 / 72 + p * (-43 / 540 + p * (769 / 17280 - p * 221 / 8505)))))
+    exact = 1.0 + special.lambertw(-np.exp(-1.0 - x), 0).real
+    return v.scalar_or_array(m * np.where(x < 1e-4, series, exact))
 
 
 def availability_optimal_interval(write, mtbf, restart=0.0):

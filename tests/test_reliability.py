@@ -276,3 +276,23 @@ def test_cli_errors_are_one_line(capsys):
     assert "--checkpoint-write-s must be > 0" in capsys.readouterr().err
     assert cli.main(["reliability", "job", "--gpus", "8", "--gpu-mtbf-h", "-1"]) == 2
     assert "unit_mtbf must be > 0" in capsys.readouterr().err
+
+
+def test_optimal_interval_near_the_branch_point_matches_mpmath():
+    # 1 + W0(-e^{-1-x}) evaluated with 40 digits: the library Lambert W alone
+    # returns nan or loses all digits for x = delta/M below ~1e-8.
+    import mpmath as mp
+    mp.mp.dps = 40
+    for x in (1e-300, 1e-20, 1e-12, 1e-8, 5e-5, 9.9e-5, 1.1e-4, 1e-2):
+        exact = float(1 + mp.lambertw(-mp.e ** (-1 - mp.mpf(x))))
+        assert rel.optimal_interval(x * 3600.0, 3600.0) == pytest.approx(exact * 3600.0, rel=1e-11), x
+    assert rel.optimal_interval(0.0, 3600.0) == 0.0
+
+
+def test_infinite_products_with_zero_are_defined_or_refused():
+    import genai_edge.energy as energy
+    assert energy.co2e_g(np.inf, 0.0) == 0.0
+    with pytest.raises(ValueError, match="units"):
+        rel.job_failure_rate(np.inf, 0.0)
+    with pytest.raises(ValueError, match="idle_power_w"):
+        energy.idle_energy_per_request(np.inf, 0.0, np.inf)
