@@ -149,7 +149,7 @@ def joint_cdf(wait: Wait, answer: AnswerTime, u, v):
     u = np.asarray(u, dtype=float)
     r = np.asarray(v, dtype=float) - answer.shift
     upper = np.maximum(np.minimum(u, r), 0.0)
-    ok = r >= 0
+    ok = (r >= 0) & (u >= 0)  # W >= 0 and X >= shift: nothing below either
     rr = np.where(ok, r, 0.0)
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         fx = 1.0 - (answer.probs * np.exp(-answer.rates * rr[..., None])).sum(axis=-1)

@@ -33,12 +33,21 @@ def test_joint_cdf_and_quantile_against_samples(cv):
     wait = D.Wait.single(0.4, 2.0)
     w = np.where(rng.random(N) < 0.4, rng.exponential(0.5, N), 0.0)
     x = _sample_answer(rng, shift, probs, means, N) * tau
-    for u, v in [(0.3, 4.0), (np.inf, 5.0), (0.5, np.inf), (np.inf, 8.0), (1.0, 6.0)]:
+    for u, v in [(0.3, 4.0), (np.inf, 5.0), (0.5, np.inf), (np.inf, 8.0), (1.0, 6.0),
+                 (-0.1, np.inf), (-0.1, 6.0), (0.0, np.inf)]:
         p = np.mean((w <= u) & (w + x <= v))
         se = np.sqrt(p * (1 - p) / N) + 1e-9
         assert float(D.joint_cdf(wait, answer, u, v)) == pytest.approx(p, abs=5 * se)
     q = float(D.mixture_quantile([(1.0, 0.1, wait, answer)], 0.99, False))
     assert np.mean(0.1 + w + x > q) == pytest.approx(0.01, abs=5 * np.sqrt(0.01 * 0.99 / N))
+
+
+def test_no_probability_below_a_paths_fixed_delay():
+    """A path without queueing: its time to first token is its fixed delay, so P(TTFT > t) = 1 below it."""
+    answer = D.AnswerTime(np.asarray(0.5), np.array([1.0]), np.array([4.0]))
+    for wait in (D.Wait.single(0.0, 1.0), D.Wait.single(0.3, 2.0)):
+        assert float(D.joint_cdf(wait, answer, -1e-9, np.inf)) == 0.0
+        assert float(D.joint_cdf(wait, answer, -1e-9, 10.0)) == 0.0
 
 
 def test_mixture_quantile_of_two_paths_against_samples():
