@@ -549,7 +549,11 @@ def _overflow_queue(lam_e, hold_e, c_e, n_sites, cloud_sites, hold_c, c_c):
 
     if blocked * n * lam_e * hold_c < 1e-12 or poisson.utilization >= 1:
         return (blocked, *terms(poisson), note)
-    interval = overflow.overflow_interval(lam_e, 1.0 / hold_e, c_e)
+    try:
+        interval = overflow.overflow_interval(lam_e, 1.0 / hold_e, c_e)
+    except ValueError as exc:  # a site too large for the exact interval law
+        return (blocked, *terms(poisson), f"{note}; the cloud takes the overflow as Poisson, which "
+                                          f"UNDERESTIMATES its wait ({exc})")
     max_phases = int((_OVERFLOW_WORK_LIMIT / c_c) ** (1 / 3))
     for order in (3, 2):
         if math.comb(n + order - 1, order - 1) > _OVERFLOW_MAX_COMPOSITIONS:

@@ -235,3 +235,12 @@ def test_overflow_is_split_over_cloud_sites_and_degrades_openly_when_too_large()
     huge = paradigms.evaluate(base.replace(**{"mec.sites": 1000, "workload.users": 460_000,
                                               "cloud.replicas": 125}))["edge_cloud"]
     assert "UNDERESTIMATES" in huge.notes and math.isfinite(huge.e2e_s)
+
+
+def test_overflow_from_a_site_too_large_for_the_interval_law_falls_back_to_poisson_and_says_so(monkeypatch):
+    from genai_edge import overflow
+    scn = scenario.load("chatbot").replace(**{"edge_cloud.strategy": "overflow", "workload.users": 14000})
+    monkeypatch.setattr(overflow, "_MAX_STATES", 1)
+    res = paradigms.evaluate(scn)["edge_cloud"]
+    assert "as Poisson, which UNDERESTIMATES its wait" in res.notes and "busy counts" in res.notes
+    assert np.isfinite(res.ttft_s)
