@@ -20,6 +20,7 @@ reports: $(STAMP)
 	$(BIN)/genai-edge report --all --out reports --jobs $(JOBS)
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	bash tools/install_chromium.sh
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider tests --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg genai_edge/notebooks
 

@@ -5,10 +5,17 @@ availability for cloud, multi-access edge (MEC), edge-cloud and on-device
 deployment. Importing the package is light: sympy, seaborn, matplotlib and
 papermill load only when their features are used.
 """
-from . import units, catalog, network, queueing, compute  # noqa: F401
-from .scenario import Scenario, ScenarioError, load as load_scenario  # noqa: F401
-from . import validation  # noqa: F401
+from . import (  # noqa: F401
+    catalog,
+    compute,
+    network,
+    queueing,
+    units,
+    validation,  # noqa: F401
+)
 from .paradigms import compare, evaluate  # noqa: F401
+from .scenario import Scenario, ScenarioError  # noqa: F401
+from .scenario import load as load_scenario  # noqa: F401
 from .sweep import Uncertain, sweep  # noqa: F401
 
 __version__ = "0.1.0"

@@ -203,7 +203,8 @@ def network_energy(access: str) -> NetworkEnergy:
                          f"got {access!r}")
     a = rows[access]
     return NetworkEnergy(float(a["radio_uplink_j_per_bit"]), float(a["radio_downlink_j_per_bit"]),
-                         float(a["radio_tail_j"]), float(a["network_j_per_bit"]), float(rows["metro"]["network_j_per_bit"]),
+                         float(a["radio_tail_j"]), float(a["network_j_per_bit"]),
+                         float(rows["metro"]["network_j_per_bit"]),
                          float(rows["wan"]["network_j_per_bit"]))
 
 

@@ -50,7 +50,8 @@ from .distributions import AnswerTime, Wait, answer_length_law, extra_tokens, jo
 from .paths import COMPONENTS, FIRST_TOKEN_COMPONENTS, AccessLink, Bits, Branch, ComputeSite, FibreSegment
 from .scenario import Scenario, ScenarioError
 
-__all__ = ["PARADIGMS", "PARADIGM_LABELS", "SITES", "COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ParadigmResult", "SiteStatus",
+__all__ = ["PARADIGMS", "PARADIGM_LABELS", "SITES", "COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ParadigmResult",
+           "SiteStatus",
            "evaluate", "compare", "speculative_tokens_per_verification"]
 
 PARADIGMS = ("cloud", "mec", "edge_cloud", "on_device")
@@ -239,7 +240,8 @@ def _network(a: ScenarioArrays) -> _Network:
     access = AccessLink(np.asarray(uplink), np.asarray(one_way), np.asarray(token_interval), np.asarray(response),
                         bits, np.array([e.radio_uplink for e in per_bit])[codes],
                         np.array([e.radio_downlink for e in per_bit])[codes],
-                        np.array([e.radio_tail for e in per_bit])[codes], np.array([e.access for e in per_bit])[codes], a.num("device.grid_kg_per_kwh"), grid)
+                        np.array([e.radio_tail for e in per_bit])[codes], np.array([e.access for e in per_bit])[codes],
+                        a.num("device.grid_kg_per_kwh"), grid)
     return _Network(access, np.asarray(rtt("mec")), np.asarray(rtt("cloud")), bits,
                     np.asarray(per_bit[0].metro), np.asarray(per_bit[0].wan), grid)
 

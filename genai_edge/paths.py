@@ -45,7 +45,8 @@ import numpy as np
 from .distributions import Wait
 from .energy import J_PER_KWH
 
-__all__ = ["COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ENERGY_COMPONENTS", "Parts", "EnergyParts", "AccessLink", "FibreSegment",
+__all__ = ["COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ENERGY_COMPONENTS", "Parts", "EnergyParts", "AccessLink",
+           "FibreSegment",
            "ComputeSite", "Branch", "ComposedPath"]
 
 COMPONENTS = ("access", "transport", "queue", "prefill", "decode", "streaming")

@@ -198,7 +198,8 @@ def breakdown_bars(results: dict, axes=None):
                     f" {1e3 * frame.iloc[i][list(_NETWORK)].sum():.3g} ms", va="center", fontsize=8)
         label = "unstable (∞)" if not np.isfinite(r.e2e_s) else f"total {r.e2e_s:.3g} s"
         serve_ax.text(np.nan_to_num(frame.iloc[i][serving].sum()), i, " " + label, va="center", fontsize=8)
-    for ax, top in ((net_ax, 1e3 * frame[list(_NETWORK)].sum(axis=1).max()), (serve_ax, frame[serving].sum(axis=1).max())):
+    tops = (1e3 * frame[list(_NETWORK)].sum(axis=1).max(), frame[serving].sum(axis=1).max())
+    for ax, top in zip((net_ax, serve_ax), tops):
         ax.set_xlim(0, 1.45 * (top if np.isfinite(top) and top > 0 else 1.0))
     net_ax.invert_yaxis()
     net_ax.set_xlabel("network: access + transport [ms]")
@@ -285,7 +286,8 @@ def winner_map(frame: pd.DataFrame, x: str, y: str, metric: str, higher_is_bette
     codes = best.map({p: i for i, p in enumerate(order)}).unstack(x)
     cmap = plt.matplotlib.colors.ListedColormap([PALETTE[p] for p in order])
     xs, ys = codes.columns.to_numpy(), codes.index.to_numpy()
-    categorical = not np.issubdtype(np.asarray(xs).dtype, np.number) or not np.issubdtype(np.asarray(ys).dtype, np.number)
+    categorical = not (np.issubdtype(np.asarray(xs).dtype, np.number)
+                       and np.issubdtype(np.asarray(ys).dtype, np.number))
     if categorical:
         ax.imshow(codes.to_numpy(dtype=float), cmap=cmap, vmin=-0.5, vmax=len(order) - 0.5, aspect="auto",
                   origin="lower", interpolation="nearest")
@@ -470,7 +472,7 @@ def pareto(frame: pd.DataFrame, x: str = "e2e_s", y: str = "energy_per_request_j
     ax = ax or _new_axes()
     finite = frame[np.isfinite(frame[x]) & np.isfinite(frame[y])]
     groups = dict(list(finite.groupby("paradigm", sort=False, observed=True)))
-    for i, p in enumerate(_paradigm_order(groups)):
+    for p in _paradigm_order(groups):
         style = STYLES[p]
         ax.scatter(groups[p][x], groups[p][y], s=14, alpha=0.45, color=style.color, marker=style.marker,
                    label=style.label, zorder=style.zorder, lw=0)
@@ -526,7 +528,8 @@ def outage_crossover(q, mega, distributed, q_star, label: str, ax=None):
     ax.set_ylabel("unavailability of the service [-]")
     _legend_outside(ax)
     set_alt(ax, f"Log-log chart: unavailability of one mega-site and of {label} against the probability q that a "
-                "site is down from a common cause" + (f", crossing at q* = {q_star:.3g}" if np.isfinite(q_star) else ""))
+                "site is down from a common cause"
+                + (f", crossing at q* = {q_star:.3g}" if np.isfinite(q_star) else ""))
     return ax
 
 

@@ -49,7 +49,8 @@ from scipy import special
 from . import _validate as v
 
 __all__ = ["HOUR", "MONTH", "YEAR", "availability", "series", "parallel", "k_of_n", "k_of_n_unavailability",
-           "downtime_per_month", "downtime_per_year", "FailureRate", "failure_rate", "failure_events", "service_availability",
+           "downtime_per_month", "downtime_per_year", "FailureRate", "failure_rate", "failure_events",
+           "service_availability",
            "job_failure_rate", "job_mtbf", "young_interval", "daly_interval", "optimal_interval",
            "availability_optimal_interval", "goodput", "site_availability", "mega_site_availability",
            "distributed_availability", "outage_crossover", "replica_states"]

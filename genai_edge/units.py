@@ -64,5 +64,7 @@ t = 1e6
 
 # physical constants
 speed_of_light = 299_792_458.0  # vacuum [m s^-1]
-fibre_refractive_index = 1.467  # group index of ITU-T G.652 single-mode fibre, 1.467-1.468 at 1310-1550 nm (Corning SMF-28e+ product information)
+# group index of ITU-T G.652 single-mode fibre, 1.467-1.468 at 1310-1550 nm
+# (Corning SMF-28e+ product information)
+fibre_refractive_index = 1.467
 speed_in_fibre = speed_of_light / fibre_refractive_index  # ~2.04e8 [m s^-1]

@@ -135,8 +135,9 @@ def verdict(scenario, results: dict | None = None) -> str:
         closer = results["cloud"].ttft_s < results["mec"].ttft_s
         first.append(
             f"On mean TTFT the cloud and MEC cross at a cloud distance of {d:,.0f} km: "
-            f"{'the cloud is faster closer than that, MEC beyond' if closer == (d_now < d) else 'MEC is faster closer than that, the cloud beyond'}"
-            f" (this scenario: {d_now:,.0f} km).")
+            + ('the cloud is faster closer than that, MEC beyond' if closer == (d_now < d)
+               else 'MEC is faster closer than that, the cloud beyond')
+            + f" (this scenario: {d_now:,.0f} km).")
     else:
         better = "the cloud" if results["cloud"].ttft_s < results["mec"].ttft_s else "MEC"
         first.append(f"On mean TTFT {better} stays ahead of the other at every cloud distance up to 20,000 km.")

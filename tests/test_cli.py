@@ -4,9 +4,9 @@ import subprocess
 import sys
 
 import pytest
+from contract import run_cli
 
 from genai_edge import cli
-from contract import run_cli
 
 ESTIMATE_KEYS = ["prefill_s", "ttft_s", "tpot_s", "decode_tokens_per_s", "weights_bytes",
                  "kv_cache_bytes", "fits_in_memory", "bound"]

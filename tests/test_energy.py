@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 import pytest
+from contract import run_cli
 
 from genai_edge import energy, power, validation
-from contract import run_cli
 
 
 # ---------------------------------------------------------------- training

@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 import pytest
+from contract import run_cli
 
 from genai_edge import catalog, feasibility, growth
-from contract import run_cli
 
 
 # ------------------------------------------------------------------ loader

@@ -265,7 +265,8 @@ def test_london_new_york_pure_fibre_floor():
 
 def test_london_new_york_with_realistic_route_factor():
     # London-New York RTT: ~70 ms fibre floor along real cable routes, ~80 ms
-    # measured (ASSUMPTION: commonly quoted figures, e.g. public ping tables). A route factor of 1.3-1.45 (real transatlantic cable path,
+    # measured (ASSUMPTION: commonly quoted figures, e.g. public ping tables).
+    # A route factor of 1.3-1.45 (real transatlantic cable path,
     # below the 1.5-2 planning range because the Atlantic route is direct)
     # puts the model in the 70-80 ms band; the 1.5 default gives ~82 ms,
     # just above the measured value, as a conservative planning number.

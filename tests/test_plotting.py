@@ -33,7 +33,8 @@ def _linear_rgb(color):
 
 def _lab(linear):
     """CIELAB (D65) of a linear sRGB triple."""
-    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ np.clip(linear, 0, 1)
+    srgb_to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = srgb_to_xyz @ np.clip(linear, 0, 1)
     t = xyz / np.array([0.95047, 1.0, 1.08883])
     f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
@@ -221,7 +222,7 @@ def test_scatter_and_map_use_the_paradigm_colours(results):
     ax = BUILDERS["pareto"](results)
     by_label = {c.get_label(): c for c in ax.collections}
     markers = set()
-    for p, s in plotting.STYLES.items():
+    for s in plotting.STYLES.values():
         assert matplotlib.colors.same_color(by_label[s.label].get_facecolor()[0][:3], s.color)
         markers.add(by_label[s.label].get_paths()[0].vertices.tobytes())
     assert len(markers) == len(plotting.STYLES)
@@ -292,7 +293,7 @@ def test_alt_text_describes_unannotated_figures():
 
 def test_alt_text_reaches_notebook_png_metadata(tmp_path):
     """The inline backend's PNG outputs carry ``metadata['image/png']['alt']``."""
-    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     from nbformat.v4 import new_code_cell, new_notebook
     nb = new_notebook(cells=[
@@ -302,7 +303,8 @@ def test_alt_text_reaches_notebook_png_metadata(tmp_path):
         new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])\n"
                       "ax.set_xlabel('time [s]')\nplt.show()"),
     ])
-    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 2
     alts = [o["metadata"]["image/png"]["alt"] for o in images]

@@ -730,18 +730,3 @@ def test_mgc_wait_is_exact_mmc_for_exponential_service_and_scales_the_mean():
     assert Q.mgc_wait(12.0, 1.0, 12, 0.5).mean == math.inf
     with pytest.raises(ValueError, match="scv_service"):
         Q.mgc_wait(1.0, 1.0, 2, -0.1)
-
-
-def test_docstring_examples_run_and_pass():
-    """The Examples sections of the queueing, overflow and distributions modules."""
-    import doctest
-    import importlib
-    names = ["base", "erlang", "markovian", "mg1", "approximations", "batching"]
-    modules = [importlib.import_module(f"genai_edge.queueing.{n}") for n in names]
-    modules += [importlib.import_module("genai_edge.overflow"), importlib.import_module("genai_edge.distributions")]
-    attempted = 0
-    for module in modules:
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
-        attempted += result.attempted
-    assert attempted >= 20

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from genai_edge import cli, paradigms, reliability as rel, scenario as scenario_mod
+from genai_edge import cli, paradigms
+from genai_edge import reliability as rel
+from genai_edge import scenario as scenario_mod
 from genai_edge.scenario import ScenarioError
 
 HOUR = 3600.0

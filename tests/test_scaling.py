@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 import pytest
+from contract import run_cli
 
 from genai_edge import scaling
-from contract import run_cli
 
 CHINCHILLA_C = 5.76e23   # Chinchilla's training budget, Hoffmann et al. 2022 Table 3 [FLOP]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genai_edge import catalog, compute, validation
+from genai_edge import catalog, validation
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference" / "validation_public.csv"

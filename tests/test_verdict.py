@@ -53,7 +53,8 @@ def test_ranking_ties_within_one_percent_and_margins():
 
 @pytest.mark.slow
 def test_chatbot_report_opens_with_the_answer(tmp_path):
-    summary = report.run_reports(["chatbot"], tmp_path, notebooks=[ROOT / "genai_edge" / "notebooks" / "comparison.ipynb"],
+    comparison = ROOT / "genai_edge" / "notebooks" / "comparison.ipynb"
+    summary = report.run_reports(["chatbot"], tmp_path, notebooks=[comparison],
                                  jobs=1, echo=lambda *a, **k: None)
     assert summary.exit_code == 0
     page = (tmp_path / "chatbot" / "comparison.html").read_text(encoding="utf-8")

@@ -220,8 +220,10 @@ def factors_table(values, free, rows) -> list[dict]:
             t_dec = values.get(f"decode_layer_overhead[{f}]", values["decode_layer_overhead[default]"])
             out.append(dict(zip(FIELDS, [
                 f, g, f"{eta_f:.6g}", f"{eta_w:.6g}", f"{values['prefill_layer_overhead']:.6g}",
-                f"{t_dec:.6g}", f"{values['decode_sequence_overhead']:.6g}", f"{values['allreduce_latency']:.6g}", f"{values['overlap_exponent']:.6g}",
-                f"{values['expert_efficiency']:.6g}", " ".join(used), "tools/calibrate.py on validation.csv calibration rows"])))
+                f"{t_dec:.6g}", f"{values['decode_sequence_overhead']:.6g}", f"{values['allreduce_latency']:.6g}",
+                f"{values['overlap_exponent']:.6g}",
+                f"{values['expert_efficiency']:.6g}", " ".join(used),
+                "tools/calibrate.py on validation.csv calibration rows"])))
     return out
 
 
