@@ -189,7 +189,8 @@ def test_cli_horizon_for_jetson_agx_orin(capsys):
 @pytest.mark.parametrize("argv, text", [
     (["--hardware", "jetson-xx"], "unknown hardware"),
     (["--hardware", "l4-24gb", "--precision", "int3"], "unknown precision"),
-    (["--hardware", "l4-24gb", "--memory-fraction", "0"], "memory_fraction"),
+    (["--hardware", "l4-24gb", "--memory-fraction", "0"],
+     "--memory-fraction: '0' is out of range; allowed: a number in (0, 1]"),
 ])
 def test_cli_horizon_errors(capsys, argv, text):
     code, _, err = run_cli(capsys, "scaling", "horizon", *argv)

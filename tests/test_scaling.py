@@ -136,7 +136,7 @@ def test_cli_optimal_user_constants_and_tokens_law(capsys):
 
 
 @pytest.mark.parametrize("argv, text", [
-    (["--compute", "-1"], "compute must be > 0"),
+    (["--compute", "-1"], "--compute: '-1' is out of range; allowed: a number in (0, 1e+35]"),
     (["--compute", "1e24", "--fit", "nope"], "hoffmann2022, besiroglu2024, llama3"),
     (["--compute", "1e24", "--constants", "1,2"], "E,A,B,alpha,beta"),
 ])
