@@ -21,8 +21,11 @@ def assert_each_argument_accepts_arrays(func, kwargs) -> None:
 
 
 def run_cli(capsys, *argv):
-    """``genai-edge argv``: (exit code, stdout, stderr)."""
+    """``genai-edge argv``: (exit code, stdout, stderr); usage errors exit through argparse."""
     from genai_edge import cli
-    code = cli.main(list(argv))
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exc:
+        code = exc.code
     out = capsys.readouterr()
     return code, out.out, out.err
