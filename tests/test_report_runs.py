@@ -202,6 +202,32 @@ def test_signal_stops_every_worker_and_kernel(tmp_path, signum, jobs, code):
     assert list(scratch.iterdir()) == []      # the scratch folder and kernel files are gone
 
 
+
+def test_killed_run_leaves_no_worker_or_kernel_behind(tmp_path):
+    """SIGKILL gives the run no chance to clean up: its workers notice and stop their kernels."""
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "genai_edge", "report", "--scenario", "chatbot", "--scenario",
+         "enterprise", "--notebook", str(_notebooks(tmp_path)), "--out", str(out), "--jobs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(scratch)})
+    try:
+        _wait_for(proc, r"^\[1/4\] chatbot/a_tiny \.\.\. ok", 120)
+        below = workers.descendants(proc.pid)
+        assert len(below) >= 3, below          # two workers and at least one kernel
+        proc.kill()
+        proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.monotonic() + 8
+    while any(map(workers._alive, below)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in below if workers._alive(p)] == []
+    assert _pages(out) == [out / "chatbot" / "a_tiny.html"]
+    _assert_consistent(out)
+
 # -------------------------------------------------------- the output folder
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "genai_edge", "report", "--scenario", "chatbot",

@@ -159,8 +159,17 @@ class Worker:
             self.kill()
 
 
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """Stop this worker and its kernels as soon as the run that started it is gone (e.g. killed)."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    _signal_all(descendants(os.getpid()), signal.SIGKILL)
+    os._exit(1)
+
+
 def serve() -> None:
     """Worker main loop: one JSON task per stdin line, one JSON result per line back."""
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)                  # stray prints (kernels, libraries) go to stderr
     for line in sys.stdin:
