@@ -3,6 +3,21 @@ import math
 
 import numpy as np
 
+#: chatbot served edge-cloud with overflow on a loss network small enough for
+#: an exact Markov chain and a short simulation: five MEC sites of 4 slots
+#: overflowing to one cloud site of 4 slots.
+FIVE_SITE_OVERFLOW = {
+    "edge_cloud.strategy": "overflow",
+    "workload.users": 1400,
+    "workload.rate_per_user_per_h": 6,
+    "mec.sites": 5,
+    "mec.replicas": 1,
+    "mec.batch": 4,
+    "cloud.sites": 1,
+    "cloud.replicas": 1,
+    "cloud.batch": 4,
+}
+
 
 def assert_scalar_in_float_out(func, kwargs) -> float:
     """Scalar arguments give a finite Python float; returns it."""

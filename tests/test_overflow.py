@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pytest
+from contract import FIVE_SITE_OVERFLOW
 
 from genai_edge import overflow, queueing
 
@@ -352,18 +353,6 @@ def test_lumped_chain_equals_the_product_chain():
     assert _seen_mean_wait_and_sf(seen, params[4], params[5], [])[0] == pytest.approx(exact, rel=1e-9)
 
 
-# The five-site network of tests/test_overflow_ciw.py: chatbot served edge-cloud with overflow
-OVERFLOW_SCENARIO = {
-    "edge_cloud.strategy": "overflow",
-    "workload.users": 1400,
-    "workload.rate_per_user_per_h": 6,
-    "mec.sites": 5,
-    "mec.replicas": 1,
-    "mec.batch": 4,
-    "cloud.sites": 1,
-    "cloud.replicas": 1,
-    "cloud.batch": 4,
-}
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +360,7 @@ def five_sites():
     """paradigms' result for the scenario, and the exact chain of its loss network."""
     from genai_edge import paradigms
     from genai_edge.scenario import load
-    scn = load("chatbot").replace(**OVERFLOW_SCENARIO)
+    scn = load("chatbot").replace(**FIVE_SITE_OVERFLOW)
     res = paradigms.evaluate(scn)["edge_cloud"]
     mec, cloud = res.sites
     assert (mec.site, cloud.site) == ("mec", "cloud")

@@ -49,22 +49,13 @@ import pytest
 
 ciw = pytest.importorskip("ciw")
 
+from contract import FIVE_SITE_OVERFLOW  # noqa: E402
+
 from genai_edge import paradigms, queueing  # noqa: E402
 from genai_edge.scenario import load  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-OVERRIDES = {
-    "edge_cloud.strategy": "overflow",
-    "workload.users": 1400,
-    "workload.rate_per_user_per_h": 6,
-    "mec.sites": 5,
-    "mec.replicas": 1,
-    "mec.batch": 4,
-    "cloud.sites": 1,
-    "cloud.replicas": 1,
-    "cloud.batch": 4,
-}
 
 SEED = 20240611
 HORIZON_S = 120_000.0   # ~270,000 counted requests at 2.3 requests/s
@@ -129,7 +120,7 @@ def _simulate(n_sites, lam_e, c_e, hold_e, c_c, hold_c, seed):
 
 @pytest.fixture(scope="module")
 def model():
-    scn = load("chatbot").replace(**OVERRIDES)
+    scn = load("chatbot").replace(**FIVE_SITE_OVERFLOW)
     res = paradigms.evaluate(scn)["edge_cloud"]
     mec, cloud = res.sites
     assert (mec.site, cloud.site) == ("mec", "cloud")
