@@ -224,6 +224,14 @@ def test_find_notebooks_conventions(tmp_path):
         report.find_notebooks([tmp_path, other])
 
 
+def test_shipped_notebook_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)                       # not found as a path here
+    (nb,) = report.find_notebooks(["comparison"])
+    assert nb.path == report.default_notebook_dir() / "comparison.ipynb"
+    with pytest.raises(ValueError, match=r"shipped notebook \(.*comparison.*latency"):
+        report.find_notebooks(["comparisn"])
+
+
 def test_notebook_without_parameters_cell_fails_without_kernel(tmp_path, no_kernel):
     nbdir = tmp_path / "nbs"
     nbdir.mkdir()

@@ -62,10 +62,9 @@ def test_fresh_venv_builds_a_report(wheel, tmp_path):
     where = json.loads(_run([str(py), "-c", "import json, genai_edge; "
                              "print(json.dumps([genai_edge.__file__]))"], cwd=work, env=env).stdout)
     assert Path(where[0]).is_relative_to(venv), where
-    notebook = Path(where[0]).parent / "notebooks" / "comparison.ipynb"
     out = work / "reports"
     done = _run([str(venv / "bin" / "genai-edge"), "report", "--scenario", "chatbot",
-                 "--notebook", str(notebook), "--out", str(out), "--jobs", "1"], cwd=work, env=env)
+                 "--notebook", "comparison", "--out", str(out), "--jobs", "1"], cwd=work, env=env)
     html = out / "chatbot" / "comparison.html"
     assert html.is_file(), done.stdout + done.stderr
     page = html.read_text(encoding="utf-8")

@@ -53,7 +53,8 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
                    help="notebooks run in parallel (default: $JOBS, else the number of CPUs)")
     p.add_argument("--force", action="store_true", help="rebuild even up-to-date reports")
     p.add_argument("--notebook", action="append", metavar="PATH",
-                   help="only this notebook or folder (repeatable; default: notebooks/)")
+                   help="only this notebook, folder, or shipped notebook by name, e.g. comparison "
+                        "(repeatable; default: every shipped notebook)")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
                    help="per-cell execution timeout (default 600)")
     p.set_defaults(func=report_command)

@@ -73,20 +73,26 @@ def find_notebooks(paths: Iterable[str | os.PathLike] | None = None) -> list[Not
     """The notebooks to report on.
 
     ``paths`` may name notebooks or folders (every ``*.ipynb`` in them,
-    sorted, except names starting with ``_`` or ``.``). Notebooks whose
+    sorted, except names starting with ``_`` or ``.``), or a shipped
+    notebook by its name (``comparison``). Notebooks whose
     metadata says ``genai_edge.report: false`` are left out, unless named
     explicitly. Default: `default_notebook_dir`.
     """
     paths = [default_notebook_dir()] if paths is None else [Path(p) for p in paths]
     found: list[Notebook] = []
+    shipped = default_notebook_dir()
     for p in paths:
+        if not p.exists() and p.name == str(p) and (shipped / f"{p.name}.ipynb").is_file():
+            p = shipped / f"{p.name}.ipynb"
         if p.is_dir():
             files = sorted(f for f in p.glob("*.ipynb") if not f.name.startswith(("_", ".")))
             found += [nb for nb in map(read_notebook, files) if nb.in_reports]
         elif p.is_file():
             found.append(read_notebook(p))
         else:
-            raise ValueError(f"notebook {str(p)!r} not found")
+            names = ", ".join(sorted(f.stem for f in shipped.glob("*.ipynb")))
+            raise ValueError(f"notebook {str(p)!r} not found; allowed: a notebook file, a folder of them, "
+                             f"or a shipped notebook ({names})")
     stems = [nb.stem for nb in found]
     dupes = sorted({s for s in stems if stems.count(s) > 1})
     if dupes:
