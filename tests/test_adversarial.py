@@ -189,7 +189,7 @@ def test_sigint_is_one_line_and_exit_130(tmp_path):
     # a real SIGINT, delivered while the command runs
     code = ("import os, signal, sys\n"
             "from genai_edge import cli, paradigms\n"
-            "paradigms.evaluate = lambda *a, **k: os.kill(os.getpid(), signal.SIGINT)\n"
+            "paradigms.evaluate = lambda *a, **k: signal.raise_signal(signal.SIGINT)\n"
             "sys.exit(cli.main(['compare', '--scenario', 'chatbot']))\n")
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=10)
     assert r.returncode == 130 and r.stdout == ""
