@@ -6,8 +6,11 @@ project environment's third-party packages through a plain path entry (a
 templates) through ``JUPYTER_PATH``, so the source tree and its editable
 install stay invisible and no network is needed.
 """
+import ast
+import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -70,3 +73,36 @@ def test_fresh_venv_builds_a_report(wheel, tmp_path):
     page = html.read_text(encoding="utf-8")
     assert "chatbot" in page and "<img" in page
     assert (out / "index.html").is_file()
+
+
+def _imports(source: str) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_every_imported_distribution_is_declared():
+    """What the package and its notebooks import is a requirement of the package, its report or scale extra."""
+    modules = set()
+    for path in (ROOT / "genai_edge").rglob("*.py"):
+        modules |= _imports(path.read_text(encoding="utf-8"))
+    for path in (ROOT / "genai_edge" / "notebooks").glob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                lines = "".join(cell["source"]).splitlines()
+                modules |= _imports("\n".join(ln for ln in lines if not ln.lstrip().startswith(("%", "!"))))
+    third_party = {m for m in modules if m not in sys.stdlib_module_names and m != "genai_edge"}
+    assert {"numpy", "papermill", "seaborn"} <= third_party
+    declared = set()
+    for req in importlib.metadata.requires("genai_edge"):
+        name, _, marker = req.partition(";")
+        if not marker or any(f'extra == "{x}"' in marker for x in ("report", "scale")):
+            declared.add(re.split(r"[<>=!~\[ ]", name.strip(), maxsplit=1)[0].lower().replace("_", "-"))
+    distributions = importlib.metadata.packages_distributions()
+    missing = {m: distributions.get(m) for m in third_party
+               if not {d.lower().replace("_", "-") for d in distributions.get(m, [m])} & declared}
+    assert missing == {}
