@@ -19,6 +19,17 @@ FIVE_SITE_OVERFLOW = {
 }
 
 
+def five_site_overflow():
+    """(scenario, edge-cloud result, MEC site, cloud site) of :data:`FIVE_SITE_OVERFLOW`."""
+    from genai_edge import paradigms
+    from genai_edge.scenario import load
+    scn = load("chatbot").replace(**FIVE_SITE_OVERFLOW)
+    res = paradigms.evaluate(scn)["edge_cloud"]
+    mec, cloud = res.sites
+    assert (mec.site, cloud.site) == ("mec", "cloud")
+    return scn, res, mec, cloud
+
+
 def assert_scalar_in_float_out(func, kwargs) -> float:
     """Scalar arguments give a finite Python float; returns it."""
     out = func(**kwargs)

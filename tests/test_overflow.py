@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 import pytest
-from contract import FIVE_SITE_OVERFLOW
+from contract import five_site_overflow
 
 from genai_edge import overflow, queueing
 
@@ -267,7 +267,6 @@ def test_bad_arguments_name_the_argument(call, name):
         call()
 
 
-
 @pytest.mark.parametrize("w, r, mu, c", [
     ([0.2, 0.3, 0.5], [0.4, 1.5, 6.0], 1.0, 3),
     # met in a sweep: here R is numerically defective and has no eigenvector basis
@@ -353,17 +352,10 @@ def test_lumped_chain_equals_the_product_chain():
     assert _seen_mean_wait_and_sf(seen, params[4], params[5], [])[0] == pytest.approx(exact, rel=1e-9)
 
 
-
-
 @pytest.fixture(scope="module")
 def five_sites():
     """paradigms' result for the scenario, and the exact chain of its loss network."""
-    from genai_edge import paradigms
-    from genai_edge.scenario import load
-    scn = load("chatbot").replace(**FIVE_SITE_OVERFLOW)
-    res = paradigms.evaluate(scn)["edge_cloud"]
-    mec, cloud = res.sites
-    assert (mec.site, cloud.site) == ("mec", "cloud")
+    scn, res, mec, cloud = five_site_overflow()
     params = (mec.arrival_rate, 1 / mec.service_time, int(mec.servers), scn.mec.sites,
               1 / cloud.service_time, int(cloud.servers))
     chain = _lumped_loss_network(*params, max_queue=200)

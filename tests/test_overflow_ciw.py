@@ -49,10 +49,9 @@ import pytest
 
 ciw = pytest.importorskip("ciw")
 
-from contract import FIVE_SITE_OVERFLOW  # noqa: E402
+from contract import five_site_overflow  # noqa: E402
 
-from genai_edge import paradigms, queueing  # noqa: E402
-from genai_edge.scenario import load  # noqa: E402
+from genai_edge import queueing  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -120,11 +119,7 @@ def _simulate(n_sites, lam_e, c_e, hold_e, c_c, hold_c, seed):
 
 @pytest.fixture(scope="module")
 def model():
-    scn = load("chatbot").replace(**FIVE_SITE_OVERFLOW)
-    res = paradigms.evaluate(scn)["edge_cloud"]
-    mec, cloud = res.sites
-    assert (mec.site, cloud.site) == ("mec", "cloud")
-    return scn, res, mec, cloud
+    return five_site_overflow()
 
 
 @pytest.fixture(scope="module")
