@@ -19,3 +19,11 @@ from .scenario import load as load_scenario  # noqa: F401
 from .sweep import Uncertain, sweep  # noqa: F401
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``genai_edge.symbolic`` loads sympy on first use only."""
+    if name == "symbolic":
+        import importlib
+        return importlib.import_module(".symbolic", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

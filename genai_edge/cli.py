@@ -2,7 +2,9 @@
 
 Sub-commands: ``estimate`` (one model on one piece of hardware, compute
 only), ``compare`` (a scenario across the four paradigms), ``validate``
-(published measurements vs the model), ``catalog`` (hardware, models,
+(published measurements vs the model), ``crossover`` (the value of a
+scenario key at which two paradigms tie on a metric, with its closed-form
+expression where one exists), ``catalog`` (hardware, models,
 diffusion models, precisions, runtimes, access networks and scenarios with
 their sources), ``scenario`` (``keys``: every scenario key with unit,
 default, allowed values and source; ``show``: a built-in scenario's file)
@@ -201,6 +203,34 @@ def _compare(args) -> int:
         values = [_shown(r.metrics[m.name], m) for m in shown]
         print(f"{paradigms.PARADIGM_LABELS[name]:11s} " + " ".join(f"{v:>{w}s}" for v, w in zip(values, widths))
               + f"  {sites}")
+    return 0
+
+
+def _crossover(args) -> int:
+    from . import scenario
+    from .paradigms import PARADIGM_LABELS
+    from .symbolic.crossover import crossover
+
+    scn = scenario.load(args.scenario, _parse_sets(args.set))
+    low, high = args.range if args.range else (None, None)
+    result = crossover(scn, args.metric, args.vary, tuple(args.between), low, high)
+    if args.json:
+        _print_json(_json_ready(result.to_dict()))
+        return 0
+    a, b = (PARADIGM_LABELS[p] for p in result.between)
+    print(f"{scn.name}: {a} vs {b} on {result.metric} along {result.key} "
+          f"[{result.low:g}, {result.high:g}] {result.unit} ({result.method})")
+    if result.value is None:
+        print(f"no crossover: {result.reason}")
+    else:
+        below, above = (PARADIGM_LABELS.get(p, "neither") for p in (result.winner_below, result.winner_above))
+        print(f"crossover at {result.value:,.6g} {result.unit} (this scenario: {result.current:,.6g}); "
+              f"better below: {below}, above: {above}")
+        if result.others:
+            print("further crossovers: " + ", ".join(f"{x:,.6g}" for x in result.others))
+    print(f"expression: {result.expression}")
+    for name, value in result.symbols.items():
+        print(f"  {name} = {value:.6g}")
     return 0
 
 
@@ -613,6 +643,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="override a scenario key, e.g. --set network.cloud_distance_km=3000 (repeatable)")
     cmp_.add_argument("--json", action="store_true")
     cmp_.set_defaults(func=_compare)
+
+    x = sub.add_parser("crossover", help="the value of a scenario key at which two paradigms tie on a metric, "
+                                         "with its expression")
+    x.add_argument("--scenario", required=True, help="built-in name (e.g. chatbot) or a YAML file")
+    x.add_argument("--metric", default="ttft", help="ttft (default), e2e, tpot, p99, ttft_p99, e2e_p99, energy, "
+                                                     "co2e, slo, availability or any metric name of compare --json")
+    x.add_argument("--vary", required=True, metavar="KEY", help="a numeric scenario key, e.g. "
+                                                                  "network.cloud_distance_km (see scenario keys)")
+    x.add_argument("--between", nargs=2, required=True, metavar="PARADIGM",
+                   choices=("cloud", "mec", "edge_cloud", "on_device"), help="two of cloud, mec, edge_cloud, on_device")
+    x.add_argument("--range", nargs=2, type=_number(-1e300, 1e300), metavar=("LOW", "HIGH"),
+                   help="range searched, in the key's unit (default: the key's allowed range)")
+    x.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario key (repeatable)")
+    x.add_argument("--json", action="store_true", help="one JSON object: value (null when none), expression, "
+                                                         "winner_below, winner_above, reason, ...")
+    x.set_defaults(func=_crossover)
 
     from .report import add_report_parser
     add_report_parser(sub)

@@ -273,6 +273,7 @@ class Paths:
     sites: list              # SiteLoad
     answer_law: tuple        # (shift, probs, means) of N − 1 [token]
     notes: list = field(default_factory=list)
+    routes: list = field(default_factory=list)   # the Branches before composition (one strategy only)
 
     def _weights(self):
         total = sum(np.asarray(b.weight, dtype=float) for b in self.branches)
@@ -420,7 +421,7 @@ def _single_site(ctx: Context, name: str, users) -> Paths:
     load = ctx.load(name, lam, svc, hold, per_user)
     segment = ctx.net.wan() if name == "cloud" else ctx.net.metro()
     branch = Branch(1.0, (ctx.net.access, segment, ctx.site(name, svc, lam, load.utilization)), wait)
-    return Paths(name, [branch.compose()], [load], ctx.answer_law)
+    return Paths(name, [branch.compose()], [load], ctx.answer_law, routes=[branch])
 
 
 def _on_device(ctx: Context, users) -> Paths:
@@ -431,7 +432,7 @@ def _on_device(ctx: Context, users) -> Paths:
     branch = Branch(1.0, (ctx.site("device", svc, rate, rate * hold),), idle)
     return Paths("on_device", [branch.compose()],
                  [ctx.load("device", rate, svc, hold, 0.0, utilization=rate * hold)], ctx.answer_law,
-                 ["one user per device: no network, no queue"])
+                 ["one user per device: no network, no queue"], [branch])
 
 
 def _edge_cloud(ctx: Context, users) -> Paths:
@@ -456,7 +457,7 @@ def _routing(ctx: Context, users) -> Paths:
                 Branch(1 - p, (net.access, net.wan(), ctx.site("cloud", cloud, lam_c, load_c.utilization)), wait_c)]
     share = f"{float(p):.0%}" if np.ndim(p) == 0 else "edge_cloud.edge_fraction"
     notes = [f"routing: {share} of requests served by the MEC model"]
-    return Paths("edge_cloud", [b.compose() for b in branches], [load_e, load_c], ctx.answer_law, notes)
+    return Paths("edge_cloud", [b.compose() for b in branches], [load_e, load_c], ctx.answer_law, notes, branches)
 
 
 def _speculative(ctx: Context, users) -> Paths:
@@ -485,7 +486,8 @@ def _speculative(ctx: Context, users) -> Paths:
              f"{float(np.max(tau)):.2f} tokens per verification; edge draft queueing not modelled"
              if np.size(tau) == 1 else "speculative: edge draft queueing not modelled"]
     return Paths("edge_cloud", [branch.compose()],
-                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e), load_c], ctx.answer_law, notes)
+                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e), load_c], ctx.answer_law, notes,
+                 [branch])
 
 
 def _overflow(ctx: Context, users, used=True) -> Paths:
@@ -524,7 +526,8 @@ def _overflow(ctx: Context, users, used=True) -> Paths:
                 Branch(blocked, (net.access, net.metro(), net.wan(),
                                  ctx.site("cloud", cloud, lam_c, load_c.utilization)), wait_c)]
     return Paths("edge_cloud", [b.compose() for b in branches],
-                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e), load_c], ctx.answer_law, notes)
+                 [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e), load_c], ctx.answer_law, notes,
+                 branches)
 
 
 @functools.lru_cache(maxsize=65536)

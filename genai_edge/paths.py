@@ -185,7 +185,8 @@ class Branch:
     tiers: tuple
     wait: Wait
 
-    def compose(self) -> ComposedPath:
+    def compose(self, maximum=np.maximum) -> ComposedPath:
+        """The tiers added up; ``maximum`` is the elementwise max (``sympy.Max`` for expressions)."""
         once = {k: 0.0 for k in COMPONENTS}
         per_token = {k: 0.0 for k in COMPONENTS}
         floor = 0.0
@@ -195,9 +196,9 @@ class Branch:
                 once[k] = once[k] + value
             for k, value in parts.per_token.items():
                 per_token[k] = per_token[k] + value
-            floor = np.maximum(floor, parts.token_floor)
+            floor = maximum(floor, parts.token_floor)
         raw = sum(per_token.values())
-        token_time = np.maximum(raw, floor)
+        token_time = maximum(raw, floor)
         per_token["streaming"] = per_token["streaming"] + (token_time - raw)
         e_once = {k: 0.0 for k in ENERGY_COMPONENTS}
         e_token = {k: 0.0 for k in ENERGY_COMPONENTS}

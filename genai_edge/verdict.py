@@ -16,7 +16,7 @@ import numpy as np
 from . import metrics as metrics_mod
 from .paradigms import PARADIGM_LABELS, PARADIGMS, evaluate, resolve
 
-__all__ = ["ranking", "crossover", "verdict", "energy_verdict", "reliability_verdict", "TIE"]
+__all__ = ["ranking", "crossover", "difference", "verdict", "energy_verdict", "reliability_verdict", "TIE"]
 
 TIE = 0.01   # relative difference below which two paradigms tie
 
@@ -43,19 +43,10 @@ def ranking(results: dict, metric: str):
     return winners, runner, margin
 
 
-def crossover(scenario, key: str, a: str, b: str, metric: str, lo: float, hi: float,
-              points: int = 201, iterations: int = 50) -> list:
-    """Values of ``key`` in [lo, hi] where paradigms ``a`` and ``b`` swap places on ``metric``.
-
-    A sweep of ``points`` values brackets every sign change of the
-    difference; each is then refined by bisection, all brackets at once, to
-    a relative width of ~1e-12. [unit of the key]
-    """
+def difference(scenario, key: str, a: str, b: str, metric: str):
+    """``values → metric(a) − metric(b)`` at each value of ``key``: one vectorized sweep per call."""
     from .sweep import sweep
     scn = resolve(scenario)
-    from .arrays import sweep_keys
-    field = sweep_keys().get(key)
-    integer = bool(field is not None and field.metadata["integer"])
 
     def diff(values):
         table = sweep(scn, {key: values}, mode="zip", metrics=[metric], progress=False)
@@ -63,8 +54,22 @@ def crossover(scenario, key: str, a: str, b: str, metric: str, lo: float, hi: fl
         vb = table[table.paradigm == b][metric].to_numpy()
         with np.errstate(invalid="ignore"):
             return va - vb
+    return diff
 
-    grid = np.linspace(lo, hi, points)
+
+def crossover(scenario, key: str, a: str, b: str, metric: str, lo: float, hi: float,
+              points: int = 201, iterations: int = 50, grid=None) -> list:
+    """Values of ``key`` in [lo, hi] where paradigms ``a`` and ``b`` swap places on ``metric``.
+
+    A sweep of ``points`` evenly spaced values (or the values of ``grid``)
+    brackets every sign change of the difference; each is then refined by
+    bisection, all brackets at once, to a relative width of ~1e-12. [unit of the key]
+    """
+    from .arrays import sweep_keys
+    field = sweep_keys().get(key)
+    integer = bool(field is not None and field.metadata["integer"])
+    diff = difference(scenario, key, a, b, metric)
+    grid = np.linspace(lo, hi, points) if grid is None else np.asarray(grid, dtype=float)
     d = diff(grid)
     valid = np.isfinite(d)
     change = np.flatnonzero(valid[:-1] & valid[1:] & (np.sign(d[:-1]) != np.sign(d[1:])) & (d[:-1] != 0))
