@@ -65,7 +65,7 @@ from . import catalog
 
 __all__ = [
     "weights_bytes", "kv_cache_bytes", "prefill_flops", "decode_flops",
-    "roofline_time", "ring_allreduce_time", "moe_expected_experts",
+    "roofline_time", "decode_ridge_batch", "ring_allreduce_time", "moe_expected_experts",
     "diffusion_time", "DiffusionFactors", "diffusion_factors", "diffusion_estimate",
     "EfficiencyFactors", "efficiency_factors", "device_group",
     "resolve_runtime", "PassWork", "pass_work", "pass_time", "ComputeEstimate", "estimate",
@@ -859,3 +859,71 @@ def _share(ideal_s, actual_s):
     """Ideal time at 100 % of a peak over the modelled time: the share of that peak in use. [-]"""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(actual_s > 0, ideal_s / np.where(actual_s > 0, actual_s, 1.0), 0.0)
+
+
+def decode_ridge_batch(weight_bytes, kv_bytes_per_sequence, flops_per_sequence, peak_flops, memory_bandwidth,
+                       compute_efficiency=1.0, bandwidth_efficiency=1.0):
+    """Batch at which a decode step turns from memory-bound to compute-bound (the roofline ridge).
+
+    Parameters
+    ----------
+    weight_bytes : array_like
+        Weight bytes read once per decode step, whatever the batch. [byte]
+    kv_bytes_per_sequence : array_like
+        KV-cache bytes read per sequence per step. [byte]
+    flops_per_sequence : array_like
+        FLOPs of one decode step of one sequence. [FLOP]
+    peak_flops : array_like
+        Peak throughput of the compute unit used. [FLOP s^-1]
+    memory_bandwidth : array_like
+        Peak memory bandwidth. [byte s^-1]
+    compute_efficiency : array_like, default 1
+        Achieved fraction of ``peak_flops``, in (0, 1]. [-]
+    bandwidth_efficiency : array_like, default 1
+        Achieved fraction of ``memory_bandwidth``, in (0, 1]. [-]
+
+    Returns
+    -------
+    float or ndarray
+        Batch b* (a real number; round up for whole sequences) at which the
+        compute and memory terms of :func:`roofline_time` are equal;
+        ``inf`` where a sequence's arithmetic intensity f/K does not exceed
+        the machine balance P·η_F/(BW·η_W), so that every batch is
+        memory-bound. [-]
+
+    Notes
+    -----
+    A step of batch b does b·f FLOPs and moves W_b + b·K bytes; setting
+    b·f/(P·η_F) = (W_b + b·K)/(BW·η_W) gives
+
+    .. math:: b^* = \\frac{W_b\\,P\\,\\eta_F}{f\\,BW\\,\\eta_W - K\\,P\\,\\eta_F}
+
+    for a positive denominator [1]_. Below b* the step takes the memory
+    time, above it the compute time.
+
+    References
+    ----------
+    .. [1] S. Williams, A. Waterman and D. Patterson, "Roofline: an
+       insightful visual performance model for multicore architectures,"
+       Commun. ACM 52(4), 2009. doi:10.1145/1498765.1498785
+
+    Examples
+    --------
+    >>> decode_ridge_batch(14e9, 0.0, 14e9, 1e15, 2e12)  # P/W = 500 FLOP/byte, f/W_b = 1
+    500.0
+    """
+    w = v.nonnegative(weight_bytes, "weight_bytes", allow_inf=False)
+    k = v.nonnegative(kv_bytes_per_sequence, "kv_bytes_per_sequence", allow_inf=False)
+    f = v.nonnegative(flops_per_sequence, "flops_per_sequence", allow_inf=False)
+    peak = v.positive(peak_flops, "peak_flops", allow_inf=False)
+    bw = v.positive(memory_bandwidth, "memory_bandwidth", allow_inf=False)
+    eta_f = v.fraction(compute_efficiency, "compute_efficiency", low_open=True)
+    eta_w = v.fraction(bandwidth_efficiency, "bandwidth_efficiency", low_open=True)
+    w, k, f, peak, bw, eta_f, eta_w = v.broadcast(
+        ("weight_bytes", w), ("kv_bytes_per_sequence", k), ("flops_per_sequence", f), ("peak_flops", peak),
+        ("memory_bandwidth", bw), ("compute_efficiency", eta_f), ("bandwidth_efficiency", eta_w))
+    with np.errstate(all="ignore"):
+        balance = peak * eta_f / (bw * eta_w)  # machine balance [FLOP byte^-1]
+        gap = f / balance - k  # bytes per sequence below the intensity of the ridge [byte]
+        b = np.where(gap > 0, w / np.where(gap > 0, gap, 1.0), np.inf)
+    return v.scalar_or_array(b)
