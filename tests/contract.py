@@ -55,3 +55,42 @@ def run_cli(capsys, *argv):
         code = exc.code
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+FORMULA_POINTS = 200
+
+
+def formula_grid(f, seed: int):
+    """FORMULA_POINTS random points of a Formula's domain (log-uniform, uniform or whole), cut to its constraint."""
+    rng = np.random.default_rng(seed)
+    cols = []
+    for sym in f.args:
+        low, high, scale = f.domain[sym]
+        if scale == "log":
+            cols.append(np.exp(rng.uniform(np.log(low), np.log(high), FORMULA_POINTS)))
+        elif scale == "lin":
+            cols.append(rng.uniform(low, high, FORMULA_POINTS))
+        elif scale == "int":
+            cols.append(rng.integers(low, high, FORMULA_POINTS, endpoint=True).astype(float))
+        else:
+            raise AssertionError(f"{f.name}: unknown scale {scale!r}")
+    if f.constraint is not None:
+        keep = np.asarray(f.constraint(*cols), dtype=bool)
+        cols = [col[keep] for col in cols]
+    return cols
+
+
+def formula_values(f, grid):
+    """A Formula's lambdified expression on a grid; a sum up to a symbolic bound point by point, bounds whole."""
+    import sympy as sp
+    fn = f.lambdify()
+    if f.rhs.has(sp.Sum):
+        whole = [f.domain[sym][2] == "int" for sym in f.args]
+        return np.array([float(fn(*(int(x) if w else float(x) for x, w in zip(point, whole))))
+                         for point in zip(*grid)])
+    with np.errstate(all="ignore"):
+        got = np.asarray(fn(*grid), dtype=complex if f.rhs.has(sp.LambertW) else float)
+    if np.iscomplexobj(got):
+        assert np.all(got.imag == 0), f"{f.name}: complex values"
+        got = got.real
+    return np.broadcast_to(got, grid[0].shape)

@@ -25,7 +25,8 @@ _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 .ge-nav { border-bottom: 1px solid #ddd; margin-bottom: 8px; }
 .ge-foot { border-top: 1px solid #ddd; margin-top: 24px; }
 .ge-foot pre { background: #f6f6f6; padding: 8px; overflow-x: auto; font-size: 12px; }
-math[display="block"] { margin: 0.5em 0; }
+math[display="block"] { margin: 0.5em 0; max-width: 100%; overflow-x: auto; }
+.jp-RenderedMarkdown, .jp-RenderedLatex { max-width: 100%; overflow-x: auto; }
 </style>
 {%- endblock extra_css -%}
 {%- block body_header -%}

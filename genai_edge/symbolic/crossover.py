@@ -86,7 +86,7 @@ class Crossover:
             return f"{a} and {b} do not cross on {m.label} along {self.key}: {self.reason}."
         below, above = PARADIGM_LABELS.get(self.winner_below, "—"), PARADIGM_LABELS.get(self.winner_above, "—")
         return (f"{a} and {b} tie on {m.label} at {self.key} = {_num(self.value)} {self.unit} "
-                f"({self.method}: {self.expression}); {below} is better below, {above} above "
+                f"({self.method}); {below} is better below, {above} above "
                 f"(this scenario: {_num(self.current)} {self.unit}).")
 
 

@@ -111,12 +111,11 @@ def describe(name: str) -> tuple:
     """(meaning, unit) of a symbol name such as ``'R_wan'`` or ``'T_pf_cloud'``."""
     if name in GLOSSARY:
         return GLOSSARY[name]
-    for table in (_FIBRE, _SITE, _OTHER):
-        for pattern, meaning, unit in table.values():
-            head = pattern.split("{n}")[0]
-            if "{n}" in pattern and name.startswith(head):
-                n = name[len(head):]
-                return meaning.format(n=n), unit
+    patterns = [p for table in (_FIBRE, _SITE, _OTHER) for p in table.values() if "{n}" in p[0]]
+    heads = [(p[0].split("{n}")[0], p) for p in patterns if name.startswith(p[0].split("{n}")[0])]
+    if heads:
+        head, (_, meaning, unit) = max(heads, key=lambda h: len(h[0]))    # e_tok_cloud before e_{n}
+        return meaning.format(n=name[len(head):]), unit
     raise KeyError(f"unknown symbol {name!r}")
 
 
