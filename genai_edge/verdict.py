@@ -133,19 +133,16 @@ def verdict(scenario, results: dict | None = None) -> str:
     scn = resolve(scenario)
     results = results or evaluate(scn)
     first = [_winner_sentence(results, "ttft_s"), _winner_sentence(results, "e2e_s")]
-    d_now = scn.network.cloud_distance_km
-    flips = crossover(scn, "network.cloud_distance_km", "cloud", "mec", "ttft_s", 0.0, 20000.0)
-    if flips:
-        d = flips[0]
-        closer = results["cloud"].ttft_s < results["mec"].ttft_s
-        first.append(
-            f"On mean TTFT the cloud and MEC cross at a cloud distance of {d:,.0f} km: "
-            + ('the cloud is faster closer than that, MEC beyond' if closer == (d_now < d)
-               else 'MEC is faster closer than that, the cloud beyond')
-            + f" (this scenario: {d_now:,.0f} km).")
-    else:
-        better = "the cloud" if results["cloud"].ttft_s < results["mec"].ttft_s else "MEC"
-        first.append(f"On mean TTFT {better} stays ahead of the other at every cloud distance up to 20,000 km.")
+    from .symbolic import crossover as tie_of
+    tie = tie_of(scn, "ttft", "network.cloud_distance_km", ("cloud", "mec"))
+    first.append(_distance_sentence(scn, tie))
+    closed = ""
+    if tie.value is not None and tie.latex:
+        from .symbolic import latex
+        values = "; ".join(f"{meaning} ${latex(s)}$ = {v:.4g}{'' if unit in ('1', '-') else ' ' + unit}"
+                           for s, meaning, unit, v in tie.legend())
+        closed = (f"In closed form, from the two paths' composed mean TTFT:\n\n$$ {tie.latex} $$\n\n"
+                  f"with {values}.")
     wl = scn.workload
     target = wl.slo_attainment_target
     set_targets = [f"{name} {value:g} s" for name, value in
@@ -177,7 +174,19 @@ def verdict(scenario, results: dict | None = None) -> str:
         if above[1]:
             parts.append(f"above, {_label(above[1])} is")
         load = "; ".join(parts) + "."
-    return "\n\n".join([" ".join(first), slo, load]).strip()
+    return "\n\n".join(p for p in (" ".join(first), closed, slo, load) if p).strip()
+
+
+def _distance_sentence(scn, tie) -> str:
+    """Where the cloud and MEC swap places on mean TTFT as the cloud region moves away."""
+    d_now = scn.network.cloud_distance_km
+    if tie.value is None:
+        return (f"On mean TTFT the cloud and MEC do not cross at any cloud distance up to {tie.high:,.0f} km: "
+                f"{tie.reason}.")
+    closer = "the cloud" if tie.winner_below == "cloud" else "MEC"
+    beyond = "MEC" if closer == "the cloud" else "the cloud"
+    return (f"On mean TTFT the cloud and MEC cross at a cloud distance of {tie.value:,.0f} km: {closer} is faster "
+            f"closer than that, {beyond} beyond (this scenario: {d_now:,.0f} km).")
 
 
 def _users(x: float) -> str:

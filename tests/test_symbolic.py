@@ -196,3 +196,13 @@ def test_equations_render_as_mathml():
             assert html.startswith("<math") and "ge-tex" not in html, (p, m)
     md = e["cloud"].equation("ttft_s")._repr_markdown_()
     assert md.startswith("$$") and "R_{wan}" in md and "fibre round-trip" in md
+
+
+def test_verdict_quotes_the_crossover_with_its_expression():
+    from genai_edge import verdict
+    text = verdict.verdict("chatbot")
+    tie = symbolic.crossover("chatbot", "ttft", "network.cloud_distance_km", ("cloud", "mec"))
+    assert f"cross at a cloud distance of {tie.value:,.0f} km" in text
+    assert f"$$ {tie.latex} $$" in text and "signal speed in fibre" in text
+    far = verdict.verdict("enterprise")
+    assert "do not cross at any cloud distance" in far and "above the range searched" in far

@@ -43,6 +43,12 @@ CLOSED_FORM_KEYS = {"network.cloud_distance_km": "L_cloud", "network.mec_distanc
                     "network.cloud_hops": "H_cloud", "network.mec_hops": "H_mec",
                     "network.per_hop_delay_s": "t_hop", "network.route_factor": "k_route"}
 _ROUND_TRIP = {"cloud": "R_wan", "mec": "R_metro"}
+_NETWORK_SYMBOLS = {"L_cloud": ("great-circle distance to the cloud region", "km"),
+                    "L_mec": ("great-circle distance to the MEC site", "km"),
+                    "H_cloud": ("routers on the path to the cloud", "1"),
+                    "H_mec": ("routers on the path to the MEC site", "1"),
+                    "t_hop": ("delay per router", "s"), "k_route": ("fibre route length / great-circle distance", "1"),
+                    "v_fibre": ("signal speed in fibre", "m/s")}
 _KM = sp.Integer(1000)
 
 
@@ -77,6 +83,15 @@ class Crossover:
         d = asdict(self)
         d["between"] = list(self.between)
         return d
+
+    def legend(self) -> list:
+        """(symbol, meaning, unit, value) of each symbol of the expression, by name."""
+        from .paradigms import describe
+        out = []
+        for name, value in self.symbols.items():
+            meaning, unit = _NETWORK_SYMBOLS.get(name) or describe(name)
+            out.append((sp.Symbol(name), meaning, unit, value))
+        return out
 
     def sentence(self) -> str:
         """The crossover in words, for a verdict paragraph."""
@@ -233,7 +248,7 @@ def _closed_form(scn, metric, key, a, b, lo, hi, integer):
         return None
     if len(roots) != 1:
         return None
-    root = sp.factor(sp.simplify(roots[0]))
+    root = _readable(roots[0])
     value = float(root.subs(values))
     text = f"{x_name} = {root}" + (f", where {condition}" if condition else "")
     tex = f"{sp.latex(x)} = {sp.latex(root)}"
@@ -255,6 +270,16 @@ def _closed_form(scn, metric, key, a, b, lo, hi, integer):
     above = _sign_winner(float(numeric_diff(min(hi, value + step))), a, b, higher) if value < hi else None
     return dict(value=value, expression=text, latex=tex, winner_below=below, winner_above=above, reason="",
                 method="closed form", symbols=sym)
+
+
+def _readable(expr):
+    """The shortest of: ``expr`` factored, or collected in one of its symbols with each coefficient factored."""
+    expanded = sp.expand(expr)
+    forms = [sp.factor(expr)]
+    for s in sorted(expr.free_symbols, key=lambda s: s.name):
+        parts = sp.collect(expanded, s, evaluate=False)
+        forms.append(sp.Add(*(sp.factor(c) * f for f, c in parts.items())))
+    return min(forms, key=lambda e: (sp.count_ops(e), len(str(e))))
 
 
 def _current(scn, key):

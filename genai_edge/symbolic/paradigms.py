@@ -70,6 +70,8 @@ _OTHER = {"W": ("W_{n}", "mean wait for a batch slot at the {n} site", "s"),
           "n": ("n_tok", "mean output tokens after the first, E[N - 1]", "token")}
 # unit "1": a plain number
 
+_SHOWN = {"mec": "MEC", "wan": "wide-area"}
+
 #: symbol name → (meaning, unit) of every symbol the expressions may use.
 GLOSSARY: dict = {}
 for _table in (_ACCESS, _FIBRE, _SITE, _BITS, _OTHER):
@@ -115,7 +117,7 @@ def describe(name: str) -> tuple:
     heads = [(p[0].split("{n}")[0], p) for p in patterns if name.startswith(p[0].split("{n}")[0])]
     if heads:
         head, (_, meaning, unit) = max(heads, key=lambda h: len(h[0]))    # e_tok_cloud before e_{n}
-        return meaning.format(n=name[len(head):]), unit
+        return meaning.format(n=_SHOWN.get(name[len(head):], name[len(head):])), unit
     raise KeyError(f"unknown symbol {name!r}")
 
 
