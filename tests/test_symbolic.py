@@ -175,6 +175,12 @@ def test_no_crossover_states_why(capsys):
     scn = load_scenario("chatbot")
     f = _gap(scn, "network.cloud_distance_km", "cloud", "mec", "e2e_s")
     assert f(0.0) < 0 and f(20_040.0) < 0
+    # by root search: the device's energy stays below the cloud's at any load
+    x = symbolic.crossover("chatbot", "energy", "workload.users", ("on_device", "cloud"))
+    assert x.method == "root search" and x.value is None
+    assert x.winner_below == x.winner_above == "on_device" and "better at every one of the" in x.reason
+    g = _gap(scn, "workload.users", "on_device", "cloud", "energy_per_request_j")
+    assert all(g(u) < 0 for u in (1.0, 1e3, 1e5))
 
 
 def test_crossover_refuses_bad_arguments_in_one_line(capsys):

@@ -259,7 +259,7 @@ def _closed_form(scn, metric, key, a, b, lo, hi, integer):
         side = lo if value < lo else hi
         win = _sign_winner(float(numeric_diff(side)), a, b, higher)
         where = "below" if value < lo else "above"
-        reason = (f"the curves would meet at {key} = {_num(value)} {_unit(key)}, {where} the range searched "
+        reason = (f"the curves would meet at {key} = {_with_unit(value, key)}, {where} the range searched "
                   f"[{_num(lo)}, {_num(hi)}]; {PARADIGM_LABELS.get(win, 'neither')} is better at every value in it")
         return dict(value=None, expression=text, latex=tex, winner_below=win, winner_above=win, reason=reason,
                     method="closed form", symbols=sym)
@@ -287,9 +287,9 @@ def _current(scn, key):
     return float(getattr(getattr(scn, section), attr))
 
 
-def _unit(key):
+def _with_unit(x, key) -> str:
     unit = _field(key).metadata["unit"]
-    return "" if unit == "-" else unit
+    return _num(x) if unit == "-" else f"{_num(x)} {unit}"
 
 
 def _scale(exprs, metric, a, b, values):
@@ -332,7 +332,11 @@ def _root_search(scn, metric, key, a, b, lo, hi):
     m = metrics_mod.get(metric)
     integer = bool(_field(key).metadata["integer"])
     grid = _grid(lo, hi, integer)
-    roots = roots_of(scn, key, a, b, metric, lo, hi, grid=grid)
+    try:
+        roots = roots_of(scn, key, a, b, metric, lo, hi, grid=grid)
+    except ValueError as exc:   # e.g. a prompt longer than the model's context window
+        raise ValueError(f"{exc}; searching {key} over [{_num(lo)}, {_num(hi)}]: give a range where "
+                         "the scenario is valid (low, high)") from None
     diff = difference(scn, key, a, b, metric)
     label = m.label
     expression = f"{label}_{a}({key}) = {label}_{b}({key})"
@@ -359,7 +363,7 @@ def _root_search(scn, metric, key, a, b, lo, hi):
     if finite.size == 0:
         return dict(value=None, expression=expression, latex=tex, winner_below=None, winner_above=None,
                     method="root search",
-                    reason=f"neither paradigm's {label} is finite anywhere in [{_num(lo)}, {_num(hi)}] {_unit(key)}")
+                    reason=f"neither paradigm's {label} is finite anywhere in [{_num(lo)}, {_with_unit(hi, key)}]")
     if np.all(finite == 0):
         reason = f"the two paradigms' {label} are equal at every value searched"
         win = None
@@ -367,7 +371,7 @@ def _root_search(scn, metric, key, a, b, lo, hi):
         win = _sign_winner(float(finite[np.argmax(np.abs(finite))]), a, b, m.higher_is_better)
         closest = float(np.min(np.abs(finite)))
         reason = (f"{PARADIGM_LABELS[win]} is better at every one of the {grid.size} values searched in "
-                  f"[{_num(lo)}, {_num(hi)}] {_unit(key)} (closest gap {_num(closest * m.scale)} {m.shown_unit})")
+                  f"[{_num(lo)}, {_with_unit(hi, key)}] (closest gap {_num(closest * m.scale)} {m.shown_unit})")
         if finite.size < d.size:
             reason += f"; {d.size - finite.size} values leave a metric undefined or unbounded"
     return dict(value=None, expression=expression, latex=tex, winner_below=win, winner_above=win, reason=reason,
