@@ -12,7 +12,7 @@ from typing import Callable
 
 import sympy as sp
 
-__all__ = ["Formula", "register", "formula", "formulas", "positive", "fraction", "whole"]
+__all__ = ["Formula", "register", "formula", "formulas", "pointwise", "positive", "fraction", "whole"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,21 @@ def formulas() -> tuple[Formula, ...]:
 
 def _load_all() -> None:
     from . import energy, network, queueing, reliability, roofline, scaling  # noqa: F401
+
+
+def pointwise(fn):
+    """``fn`` of scalars applied point by point to broadcast arrays (for library calls that take dataclasses).
+
+    The numpy side of a formula whose library function takes a parameter
+    set (a loss fit, an accelerator) holding scalars.
+    """
+    import numpy as np
+
+    def apply(*arrays):
+        cols = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in arrays))
+        values = [fn(*(float(x) for x in point)) for point in zip(*(c.ravel() for c in cols))]
+        return np.array(values).reshape(cols[0].shape)
+    return apply
 
 
 # Domains for the tests' random grids: (low, high, scale).

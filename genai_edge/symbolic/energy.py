@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import sympy as sp
 
 from .. import catalog, energy, power
-from .base import Formula, fraction, positive, register
+from .base import Formula, fraction, pointwise, positive, register
 
 __all__ = ["J_PER_KWH", "SERVER_OVERHEAD"]
 
@@ -51,15 +50,6 @@ Q_bat, s_bat = sp.symbols("Q_bat s_bat", positive=True)                # battery
 E_idle = sp.Symbol("E_idle", nonnegative=True)                         # idle energy per request [J]
 
 
-def _pointwise(fn):
-    """``fn`` of scalars, applied point by point to broadcast arrays (dataclasses and scalar-only arguments)."""
-    def apply(*arrays):
-        cols = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in arrays))
-        return np.array([fn(*(float(x) for x in p)) for p in zip(*(c.ravel() for c in cols))]).reshape(
-            cols[0].shape)
-    return apply
-
-
 def _device_power(p_idle, p_max, uf, uw, k0, kw, kf):
     hw = dataclasses.replace(catalog.hardware(catalog.hardware_ids()[0]), power_idle=p_idle, power_max=p_max)
     return power.device_power(hw, uf, uw, power.PowerFactors("sampled", k0, kw, kf, "-", "-"))
@@ -70,7 +60,7 @@ register(Formula(
     name="device_power", lhs=P,
     rhs=P_idle + (P_max - P_idle) * sp.Min(1, k_0 + k_W * u_W + k_F * u_F),
     args=(P_idle, P_max, u_F, u_W, k_0, k_W, k_F),
-    numeric=_pointwise(_device_power),
+    numeric=pointwise(_device_power),
     domain={P_idle: positive(1.0, 300.0), P_max: positive(5.0, 1500.0), u_F: fraction(0.0, 1.0),
             u_W: fraction(0.0, 1.0), k_0: fraction(0.0, 0.8), k_W: fraction(0.0, 1.0), k_F: fraction(0.0, 1.0)},
     units={P: "W", P_idle: "W", P_max: "W", u_F: "-", u_W: "-", k_0: "-", k_W: "-", k_F: "-"},
@@ -140,7 +130,7 @@ register(Formula(
 
 register(Formula(
     name="battery_share", lhs=s_bat, rhs=E / (Q_bat * J_PER_WH), args=(E, Q_bat),
-    numeric=_pointwise(lambda e, q: energy.battery_share(e, q)),
+    numeric=pointwise(lambda e, q: energy.battery_share(e, q)),
     domain={E: positive(1e-3, 1e5), Q_bat: positive(1.0, 100.0)},
     units={s_bat: "-", E: "J", Q_bat: "Wh"},
     source="International System of Units (SI), BIPM 2019: 1 Wh = 3600 J",

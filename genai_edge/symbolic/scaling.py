@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
 import sympy as sp
 
 from .. import scaling
-from .base import Formula, fraction, positive, register
+from .base import Formula, fraction, pointwise, positive, register
 
 __all__ = ["derive_chinchilla", "chinchilla_loss"]
 
@@ -104,15 +103,6 @@ def _tidy(expr):
     return sp.simplify(sp.powsimp(sp.powdenest(expr, force=True), force=True))
 
 
-def _pointwise(fn):
-    """``fn`` of scalars, applied point by point to broadcast arrays (a LossFit holds scalars)."""
-    def apply(*arrays):
-        cols = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in arrays))
-        return np.array([fn(*(float(x) for x in p)) for p in zip(*(c.ravel() for c in cols))]).reshape(
-            cols[0].shape)
-    return apply
-
-
 def _fit(E_, A_, B_, alpha_, beta_):
     return scaling.LossFit("sampled", E=E_, A=A_, B=B_, alpha=alpha_, beta=beta_)
 
@@ -162,7 +152,7 @@ register(Formula(
 
 register(Formula(
     name="loss", lhs=L, rhs=chinchilla_loss(N, D), args=(N, D, E, A, B, alpha, beta),
-    numeric=_pointwise(lambda n, d, e, a, b, al, be: scaling.loss(n, d, _fit(e, a, b, al, be))),
+    numeric=pointwise(lambda n, d, e, a, b, al, be: scaling.loss(n, d, _fit(e, a, b, al, be))),
     domain={N: positive(1e6, 1e13), D: positive(1e8, 1e14), **_FIT_DOMAIN},
     units={L: "nat/token", N: "-", D: "token", **_FIT_UNITS},
     source=_HOFFMANN + ", Eq. 2",
@@ -188,7 +178,7 @@ register(Formula(
 
 register(Formula(
     name="compute_optimal_n_params", lhs=N_opt, rhs=_optimum["N_opt"], args=(C, A, B, alpha, beta),
-    numeric=_pointwise(lambda c, a, b, al, be: scaling.compute_optimal(c, _fit(1.0, a, b, al, be)).n_params),
+    numeric=pointwise(lambda c, a, b, al, be: scaling.compute_optimal(c, _fit(1.0, a, b, al, be)).n_params),
     domain={C: positive(1e15, 1e27), **{s: _FIT_DOMAIN[s] for s in (A, B, alpha, beta)}},
     units={N_opt: "-", C: "FLOP", **{s: _FIT_UNITS[s] for s in (A, B, alpha, beta)}},
     source=_HOFFMANN + ", Eq. 4 and Appendix D.2",
@@ -197,7 +187,7 @@ register(Formula(
 
 register(Formula(
     name="compute_optimal_n_tokens", lhs=D_opt, rhs=_optimum["D_opt"], args=(C, A, B, alpha, beta),
-    numeric=_pointwise(lambda c, a, b, al, be: scaling.compute_optimal(c, _fit(1.0, a, b, al, be)).n_tokens),
+    numeric=pointwise(lambda c, a, b, al, be: scaling.compute_optimal(c, _fit(1.0, a, b, al, be)).n_tokens),
     domain={C: positive(1e15, 1e27), **{s: _FIT_DOMAIN[s] for s in (A, B, alpha, beta)}},
     units={D_opt: "token", C: "FLOP", **{s: _FIT_UNITS[s] for s in (A, B, alpha, beta)}},
     source=_HOFFMANN + ", Eq. 4 and Appendix D.2",
@@ -206,7 +196,7 @@ register(Formula(
 register(Formula(
     name="compute_optimal_loss", lhs=L,
     rhs=chinchilla_loss(_optimum["N_opt"], _optimum["D_opt"]), args=(C, E, A, B, alpha, beta),
-    numeric=_pointwise(lambda c, e, a, b, al, be: scaling.compute_optimal(c, _fit(e, a, b, al, be)).loss),
+    numeric=pointwise(lambda c, e, a, b, al, be: scaling.compute_optimal(c, _fit(e, a, b, al, be)).loss),
     domain={C: positive(1e15, 1e27), **_FIT_DOMAIN},
     units={L: "nat/token", C: "FLOP", **_FIT_UNITS},
     source=_HOFFMANN + ", Eqs. 2 and 4",
@@ -217,7 +207,7 @@ _K = A * _optimum["G"] ** (-alpha) + B * _optimum["G"] ** beta
 register(Formula(
     name="compute_for_loss", lhs=C_loss, rhs=6 * ((L_target - E) / _K) ** (-1 / _gamma),
     args=(L_target, E, A, B, alpha, beta),
-    numeric=_pointwise(lambda t, e, a, b, al, be: scaling.compute_for_loss(t, _fit(e, a, b, al, be))),
+    numeric=pointwise(lambda t, e, a, b, al, be: scaling.compute_for_loss(t, _fit(e, a, b, al, be))),
     domain={L_target: fraction(0.6, 6.0), **_FIT_DOMAIN},
     units={C_loss: "FLOP", L_target: "nat/token", **_FIT_UNITS},
     constraint=lambda t, e, a, b, al, be: t > e * (1 + 1e-3),
