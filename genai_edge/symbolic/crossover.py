@@ -29,6 +29,7 @@ import sympy as sp
 from .. import metrics as metrics_mod
 from ..paradigms import PARADIGM_LABELS, PARADIGMS, resolve
 from .paradigms import METRICS, paradigm_expressions
+from .render import latex
 
 __all__ = ["Crossover", "crossover", "METRIC_ALIASES", "CLOSED_FORM_KEYS"]
 
@@ -201,10 +202,8 @@ def crossover(scenario, metric: str, key: str, between: tuple, low: float | None
         raise ValueError(f"range: [{lo:g}, {hi:g}] must be increasing and inside {key}'s allowed "
                          f"[{md['low']:g}, {md['high']:g}] {md['unit']}")
     scn = resolve(scenario)
-    section, attr = key.split(".")
-    current = float(getattr(getattr(scn, section), attr))
-    common = dict(scenario=scn.name, metric=name, key=key, unit=md["unit"], between=(a, b), current=current,
-                  low=lo, high=hi)
+    common = dict(scenario=scn.name, metric=name, key=key, unit=md["unit"], between=(a, b),
+                  current=_current(scn, key), low=lo, high=hi)
     if name in METRICS and key in CLOSED_FORM_KEYS:
         found = _closed_form(scn, name, key, a, b, lo, hi, bool(md["integer"]))
         if found is not None:
@@ -251,7 +250,7 @@ def _closed_form(scn, metric, key, a, b, lo, hi, integer):
     root = _readable(roots[0])
     value = float(root.subs(values))
     text = f"{x_name} = {root}" + (f", where {condition}" if condition else "")
-    tex = f"{sp.latex(x)} = {sp.latex(root)}"
+    tex = f"{latex(x)} = {latex(root)}"
     sym = _symbols(root, values)
     if not math.isfinite(value) or abs(numeric_diff(value)) > 1e-9 * max(1.0, _scale(exprs, metric, a, b, values)):
         return None   # the token interval's floor switches branch before the tie: search the full model
@@ -264,7 +263,7 @@ def _closed_form(scn, metric, key, a, b, lo, hi, integer):
         return dict(value=None, expression=text, latex=tex, winner_below=win, winner_above=win, reason=reason,
                     method="closed form", symbols=sym)
     if integer:
-        text += " (a whole number of hops: the tie falls between two)"
+        text += " (hops are whole numbers: the tie falls between two)"
     step = 1e-6 * max(abs(value), 1.0)
     below = _sign_winner(float(numeric_diff(max(lo, value - step))), a, b, higher) if value > lo else None
     above = _sign_winner(float(numeric_diff(min(hi, value + step))), a, b, higher) if value < hi else None
@@ -344,7 +343,7 @@ def _root_search(scn, metric, key, a, b, lo, hi):
     if metric in METRICS:
         exprs = paradigm_expressions(scn)
         expression = f"{exprs[a].metrics[metric]} = {exprs[b].metrics[metric]}"
-        tex = f"{sp.latex(exprs[a].metrics[metric])} = {sp.latex(exprs[b].metrics[metric])}"
+        tex = f"{latex(exprs[a].metrics[metric])} = {latex(exprs[b].metrics[metric])}"
         used = exprs[a].metrics[metric].free_symbols | exprs[b].metrics[metric].free_symbols
         moved = [n for n in _dependent_symbols(scn, key, {p: exprs[p] for p in (a, b)}, lo, hi)
                  if n in {s.name for s in used}]

@@ -91,7 +91,8 @@ class PathExpressions:
         return float(self.metrics[metric].subs(self.values))
 
     def latex(self, metric: str) -> str:
-        return sp.latex(self.metrics[metric])
+        from .render import latex
+        return latex(self.metrics[metric])
 
     def equation(self, metric: str):
         """``metric_paradigm = expression`` with a legend of its symbols and their values (an Equation)."""

@@ -11,13 +11,23 @@ import sympy as sp
 __all__ = ["latex", "mathml", "Equation"]
 
 
+def _tex_name(name: str) -> str:
+    """``T_pf_cloud`` → ``T_{pf,cloud}`` (sympy would run the subscripts together)."""
+    head, *subs = name.split("_")
+    return f"{head}_{{{','.join(subs)}}}"
+
+
 def latex(expr) -> str:
-    """LaTeX of a sympy expression, an equation, a :class:`~genai_edge.symbolic.base.Formula` or a string."""
+    """LaTeX of a sympy expression, an equation, a :class:`~genai_edge.symbolic.base.Formula` or a string.
+
+    Symbols with two or more subscripts (``T_pf_cloud``) get them comma-separated.
+    """
     if isinstance(expr, str):
         return expr
     if hasattr(expr, "latex"):
         return expr.latex()
-    return sp.latex(expr)
+    names = {s: _tex_name(s.name) for s in getattr(expr, "free_symbols", ()) if s.name.count("_") >= 2}
+    return sp.latex(expr, symbol_names=names)
 
 
 def mathml(expr, display: bool = True) -> str:
