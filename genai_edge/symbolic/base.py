@@ -81,9 +81,20 @@ def register(f: Formula) -> Formula:
     return f
 
 
+_MODULES = ("network", "roofline", "energy", "reliability", "scaling", "queueing")
+
+
 def formula(name: str) -> Formula:
-    """The registered formula ``name``; ``KeyError`` lists the names."""
-    _load_all()
+    """The registered formula ``name``; ``KeyError`` lists the names.
+
+    Modules load in turn until the name is found (some derive their results
+    at import, which takes a fraction of a second).
+    """
+    import importlib
+    for module in _MODULES:
+        if name in _REGISTRY:
+            break
+        importlib.import_module(f"{__package__}.{module}")
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -92,12 +103,10 @@ def formula(name: str) -> Formula:
 
 def formulas() -> tuple[Formula, ...]:
     """Every registered formula."""
-    _load_all()
+    import importlib
+    for module in _MODULES:
+        importlib.import_module(f"{__package__}.{module}")
     return tuple(_REGISTRY.values())
-
-
-def _load_all() -> None:
-    from . import energy, network, queueing, reliability, roofline, scaling  # noqa: F401
 
 
 def pointwise(fn):
