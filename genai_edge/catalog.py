@@ -125,7 +125,11 @@ def hardware_ids() -> list[str]:
 # ----------------------------------------------------------------------- models
 @dataclass(frozen=True)
 class LLM:
-    """Decoder-only transformer architecture (from the model's config)."""
+    """Decoder-only transformer architecture (from the model's config).
+
+    ``training_tokens`` is the pre-training token count the model's card or
+    paper publishes (NaN where none does); the row's ``source`` cites it.
+    """
     id: str
     name: str
     params: float            # published total parameter count [-]
@@ -143,6 +147,7 @@ class LLM:
     max_context: int         # [token]
     status: str
     source: str
+    training_tokens: float = math.nan   # published pre-training tokens; NaN where unpublished [token]
 
     @property
     def attention_params_per_layer(self) -> float:
@@ -190,7 +195,7 @@ def _model_table() -> dict:
         kwargs = {f.name: r[f.name] for f in fields(LLM)}
         kwargs.update({k: int(r[k]) for k in ints})
         kwargs.update(params=float(r["params"]), gated_ffn=r["gated_ffn"] == "1",
-                      tied_embeddings=r["tied_embeddings"] == "1")
+                      tied_embeddings=r["tied_embeddings"] == "1", training_tokens=_num(r["training_tokens"]))
         entry = LLM(**kwargs)
         table[entry.id] = entry
         for alias in filter(None, r["aliases"].split(";")):

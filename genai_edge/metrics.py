@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import considerations
 from .paths import COMPONENTS, ENERGY_COMPONENTS
 
 __all__ = ["Metric", "registry", "register", "unregister", "get", "names", "headline", "compute_all",
@@ -201,5 +202,21 @@ for _m in (
     *(Metric(f"{s}_utilization", f"{s} utilisation", "-", "load", "lower", _site_utilization(s), "%", 100.0, 1,
              doc=f"Busy share of the {s} site's batch slots (NaN where the paradigm does not use it).")
       for s in ("cloud", "mec", "device")),
+    Metric("quality_loss_nats", "Answer loss", "nat", "considerations", "lower", considerations.quality_loss,
+           "nat/token", digits=3,
+           doc="Answer quality proxy: pre-training loss per token of the model that answers, L(N, D) of the "
+               "default Chinchilla-form fit at the model's published parameters and training tokens, mixed by "
+               "branch weight (speculative decoding: the cloud target's, it is lossless). Not defined (NaN) for "
+               "diffusion workloads or a model without published training tokens."),
+    Metric("bytes_off_device", "Data off device", "byte", "considerations", "lower", considerations.bytes_off_device,
+           "kB", 1e-3,
+           doc="User data leaving the user's device per request: the uplink (prompt tokens x bytes per token + "
+               "payload + request overhead) x share of requests sent off the device x workload.sensitive_share; "
+               "0 on the device."),
+    Metric("bytes_to_cloud", "Data to cloud", "byte", "considerations", "lower", considerations.bytes_to_cloud,
+           "kB", 1e-3,
+           doc="User data reaching a cloud region per request: the uplink x share of requests whose path reaches "
+               "the cloud, plus the draft tokens speculative decoding sends for verification, x "
+               "workload.sensitive_share; 0 for MEC and on the device."),
 ):
     register(_m)

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import catalog, compute, energy, network, overflow, power, queueing
+from . import catalog, compute, considerations, energy, network, overflow, power, queueing
 from . import units as u
 from .arrays import ScenarioArrays, check_kind
 from .distributions import AnswerTime, Wait, answer_length_law, extra_tokens, joint_cdf, mixture_quantile
@@ -420,7 +420,8 @@ def _single_site(ctx: Context, name: str, users) -> Paths:
     wait, hold = ctx.queue(lam, svc)
     load = ctx.load(name, lam, svc, hold, per_user)
     segment = ctx.net.wan() if name == "cloud" else ctx.net.metro()
-    branch = Branch(1.0, (ctx.net.access, segment, ctx.site(name, svc, lam, load.utilization)), wait)
+    branch = Branch(1.0, (ctx.net.access, segment, ctx.site(name, svc, lam, load.utilization)), wait,
+                    answer_loss=considerations.site_loss(a, name))
     return Paths(name, [branch.compose()], [load], ctx.answer_law, routes=[branch])
 
 
@@ -429,7 +430,8 @@ def _on_device(ctx: Context, users) -> Paths:
     rate = ctx.rate_per_user + 0.0 * np.asarray(users)
     hold, _ = ctx.hold(svc)
     idle = Wait.single(np.zeros_like(hold), np.ones_like(hold))
-    branch = Branch(1.0, (ctx.site("device", svc, rate, rate * hold),), idle)
+    branch = Branch(1.0, (ctx.site("device", svc, rate, rate * hold),), idle,
+                    answer_loss=considerations.site_loss(ctx.arrays, "device"))
     return Paths("on_device", [branch.compose()],
                  [ctx.load("device", rate, svc, hold, 0.0, utilization=rate * hold)], ctx.answer_law,
                  ["one user per device: no network, no queue"], [branch])
@@ -453,8 +455,10 @@ def _routing(ctx: Context, users) -> Paths:
     wait_e, hold_e = ctx.queue(lam_e, edge)
     wait_c, hold_c = ctx.queue(lam_c, cloud)
     load_e, load_c = ctx.load("mec", lam_e, edge, hold_e, per_e), ctx.load("cloud", lam_c, cloud, hold_c, per_c)
-    branches = [Branch(p, (net.access, net.metro(), ctx.site("mec", edge, lam_e, load_e.utilization)), wait_e),
-                Branch(1 - p, (net.access, net.wan(), ctx.site("cloud", cloud, lam_c, load_c.utilization)), wait_c)]
+    branches = [Branch(p, (net.access, net.metro(), ctx.site("mec", edge, lam_e, load_e.utilization)), wait_e,
+                       answer_loss=considerations.site_loss(a, "mec")),
+                Branch(1 - p, (net.access, net.wan(), ctx.site("cloud", cloud, lam_c, load_c.utilization)), wait_c,
+                       answer_loss=considerations.site_loss(a, "cloud"))]
     share = f"{float(p):.0%}" if np.ndim(p) == 0 else "edge_cloud.edge_fraction"
     notes = [f"routing: {share} of requests served by the MEC model"]
     return Paths("edge_cloud", [b.compose() for b in branches], [load_e, load_c], ctx.answer_law, notes, branches)
@@ -481,7 +485,10 @@ def _speculative(ctx: Context, users) -> Paths:
                           ctx.site("cloud", cloud, lam_c, load_c.utilization, per_token=verify,
                                    token_j=cloud.token_j / tau),
                           ctx.site("mec", edge, lam_e, rho_e, prefill=0.0, per_token=draft, prefill_j=0.0,
-                                   token_j=k * edge.token_j / tau)), wait_c)
+                                   token_j=k * edge.token_j / tau)), wait_c,
+                    # the cloud target answers (speculative decoding is lossless) and receives the drafts
+                    answer_loss=considerations.site_loss(a, "cloud"),
+                    cloud_bytes_per_token=k / tau * network.DEFAULT_BYTES_PER_TOKEN)
     notes = [f"speculative: {float(np.max(k)):.0f} draft tokens, acceptance {float(np.max(alpha))}, "
              f"{float(np.max(tau)):.2f} tokens per verification; edge draft queueing not modelled"
              if np.size(tau) == 1 else "speculative: edge draft queueing not modelled"]
@@ -522,9 +529,11 @@ def _overflow(ctx: Context, users, used=True) -> Paths:
     rho_e = lam_e * (1 - blocked) * hold_e / edge.servers
     load_c = ctx.load("cloud", lam_c, cloud, hold_c, per_c)
     served_e = lam_e * (1 - blocked)
-    branches = [Branch(1 - blocked, (net.access, net.metro(), ctx.site("mec", edge, served_e, rho_e)), idle),
+    branches = [Branch(1 - blocked, (net.access, net.metro(), ctx.site("mec", edge, served_e, rho_e)), idle,
+                       answer_loss=considerations.site_loss(a, "mec")),
                 Branch(blocked, (net.access, net.metro(), net.wan(),
-                                 ctx.site("cloud", cloud, lam_c, load_c.utilization)), wait_c)]
+                                 ctx.site("cloud", cloud, lam_c, load_c.utilization)), wait_c,
+                       answer_loss=considerations.site_loss(a, "cloud"))]
     return Paths("edge_cloud", [b.compose() for b in branches],
                  [ctx.load("mec", lam_e, edge, hold_e, per_e, utilization=rho_e), load_c], ctx.answer_law, notes,
                  branches)
@@ -621,7 +630,11 @@ def _merge(mask, b, other):
         token_time=pick(b.token_time, other.token_time), wait=wait,
         energy_once={c: pick(b.energy_once[c], other.energy_once[c]) for c in b.energy_once},
         energy_per_token={c: pick(b.energy_per_token[c], other.energy_per_token[c]) for c in b.energy_per_token},
-        co2e_once=pick(b.co2e_once, other.co2e_once), co2e_per_token=pick(b.co2e_per_token, other.co2e_per_token))
+        co2e_once=pick(b.co2e_once, other.co2e_once), co2e_per_token=pick(b.co2e_per_token, other.co2e_per_token),
+        bytes_off_device=pick(b.bytes_off_device, other.bytes_off_device),
+        bytes_to_cloud=pick(b.bytes_to_cloud, other.bytes_to_cloud),
+        bytes_to_cloud_per_token=pick(b.bytes_to_cloud_per_token, other.bytes_to_cloud_per_token),
+        answer_loss=pick(b.answer_loss, other.answer_loss))
 
 
 def paradigm_paths(ctx: Context, users=None) -> dict:

@@ -33,11 +33,18 @@ idle                provisioned accelerators idle between requests, shared
                     by the requests served (with its host and PUE)
 ==================  ===================================================
 
+Each branch also says what it carries and who answers: the user data it
+sends off the device (the access link's uplink, if it has one), the share
+of it that reaches a cloud region (if it crosses a cloud site, plus bytes
+per output token such as speculative draft tokens), and the pre-training
+loss of the model that produces its answer.
+
 :meth:`Branch.compose` adds the tiers up; no paradigm sums latencies or
 energies by hand. All fields are numpy arrays that broadcast over the points of a sweep.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -158,7 +165,8 @@ class ComputeSite:
 
 @dataclass(frozen=True)
 class ComposedPath:
-    """A branch added up: seconds per component once and per token, the token interval, energy and emissions."""
+    """A branch added up: seconds per component once and per token, the token interval, energy and emissions,
+    the user data it sends off the device and to a cloud site, and the answering model's loss."""
     weight: object
     once: dict               # component → [s]
     per_token: dict          # component → [s token^-1]
@@ -168,6 +176,10 @@ class ComposedPath:
     energy_per_token: dict = field(default_factory=dict)  # energy component → [J token^-1]
     co2e_once: object = 0.0                               # [g CO2e]
     co2e_per_token: object = 0.0                          # [g CO2e token^-1]
+    bytes_off_device: object = 0.0                        # uplink leaving the user's device [byte]
+    bytes_to_cloud: object = 0.0                          # uplink reaching a cloud site [byte]
+    bytes_to_cloud_per_token: object = 0.0                # sent to the cloud per output token [byte token^-1]
+    answer_loss: object = math.nan                        # loss of the answering model [nat token^-1]
 
     def first_token_fixed(self):
         """Fixed part of the time to first token [s]."""
@@ -180,10 +192,18 @@ class ComposedPath:
 
 @dataclass(frozen=True)
 class Branch:
-    """One path a request may take, with probability ``weight``."""
+    """One path a request may take, with probability ``weight``.
+
+    ``answer_loss`` is the pre-training loss of the model that answers on
+    this path (NaN: not defined); ``cloud_bytes_per_token`` what the path
+    sends to a cloud site per output token beyond the first (the draft
+    tokens of speculative decoding).
+    """
     weight: object
     tiers: tuple
     wait: Wait
+    answer_loss: object = math.nan       # [nat token^-1]
+    cloud_bytes_per_token: object = 0.0  # [byte token^-1]
 
     def compose(self, maximum=np.maximum) -> ComposedPath:
         """The tiers added up; ``maximum`` is the elementwise max (``sympy.Max`` for expressions)."""
@@ -212,4 +232,8 @@ class Branch:
                 for k, value in part.per_token.items():
                     e_token[k] = e_token[k] + value
                     g_token = g_token + g * value
-        return ComposedPath(self.weight, once, per_token, token_time, self.wait, e_once, e_token, g_once, g_token)
+        up = sum((t.bits.up / 8.0 for t in self.tiers if isinstance(t, AccessLink)), 0.0)
+        cloud = any(isinstance(t, ComputeSite) and t.site == "cloud" for t in self.tiers)
+        return ComposedPath(self.weight, once, per_token, token_time, self.wait, e_once, e_token, g_once, g_token,
+                            up, up if cloud else 0.0, self.cloud_bytes_per_token if cloud else 0.0,
+                            self.answer_loss)

@@ -110,6 +110,11 @@ class Workload:
     payload_bytes: float = _f(0.0, "byte", "Extra uplink payload per request (e.g. an image).", low=0,
                               high=1e10, limit=_BYTES_LIMIT,
                               source="ASSUMPTION: 0, a text-only prompt (rural_lte sends a phone photo)")
+    sensitive_share: float = _f(1.0, "-", "Share of the request's uplink that is the user's own data (prompt, "
+                                "attachments, conversation context); scales bytes_off_device and bytes_to_cloud.",
+                                low=0, high=1,
+                                source="ASSUMPTION: 1, every uplink byte counts as the user's data (a system "
+                                       "prompt or a template the operator adds would lower it)")
     response_bytes: float = _f(0.0, "byte", "Extra downlink payload per request (e.g. a generated image).", low=0,
                                high=1e10, limit=_BYTES_LIMIT,
                                source="ASSUMPTION: 0, a text answer, already counted per streamed token "
