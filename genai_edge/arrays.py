@@ -171,10 +171,10 @@ def check_axis(scn: Scenario, keys: dict, key: str, values):
 
 
 def check_kind(arrays: ScenarioArrays) -> None:
-    """Model ids must match the workload kind (LLM or diffusion)."""
+    """Model ids must match the workload kind (LLM, or a diffusion model for images and video)."""
     from . import catalog
     kind = arrays.kind
-    lookup = catalog.diffusion_model if kind == "diffusion" else catalog.model
+    lookup = catalog.diffusion_model if kind in scenario_mod.MEDIA_KINDS else catalog.model
     for site in ("cloud", "mec", "device"):
         for model_id in arrays.cat(f"{site}.model")[1]:
             try:

@@ -48,7 +48,7 @@ from . import units as u
 from .arrays import ScenarioArrays, check_kind
 from .distributions import AnswerTime, Wait, answer_length_law, extra_tokens, joint_cdf, mixture_quantile
 from .paths import COMPONENTS, FIRST_TOKEN_COMPONENTS, AccessLink, Bits, Branch, ComputeSite, FibreSegment
-from .scenario import Scenario, ScenarioError
+from .scenario import MEDIA_KINDS, Scenario, ScenarioError
 
 __all__ = ["PARADIGMS", "PARADIGM_LABELS", "SITES", "COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ParadigmResult",
            "SiteStatus",
@@ -172,7 +172,7 @@ def _service(a: ScenarioArrays, site: str) -> Service:
         it = 1.0 + energy.SERVER_OVERHEAD if hw.device_class in energy.SERVER_CLASSES else 1.0
         factors = power.power_factors(hw.device_class)
         idle_w = it * devices * hw.power_idle
-        if kind == "diffusion":
+        if kind in MEDIA_KINDS:
             dm = catalog.diffusion_model(model)
             t = compute.diffusion_estimate(dm, hw_id, prec_id, rt_id, devices, steps)
             required = compute.weights_bytes(dm.unet_params, prec.bits_per_weight) + 0.0 * t
@@ -192,7 +192,7 @@ def _service(a: ScenarioArrays, site: str) -> Service:
 
     res = _group_apply(codes, numeric, one)
     scale = a.num(f"{site}.compute_scale")
-    servers = a.num(f"{site}.replicas") * (1.0 if kind == "diffusion" else a.num(f"{site}.batch"))
+    servers = a.num(f"{site}.replicas") * (1.0 if kind in MEDIA_KINDS else a.num(f"{site}.batch"))
     return Service(site, res["prefill"] * scale, res["tpot"] * scale, servers,
                    res["required"] <= res["capacity"], res["required"], res["capacity"],
                    res["prefill_j"] * scale, res["token_j"] * scale, res["idle_w"])
@@ -466,9 +466,9 @@ def _routing(ctx: Context, users) -> Paths:
 
 def _speculative(ctx: Context, users) -> Paths:
     a, net = ctx.arrays, ctx.net
-    if ctx.kind == "diffusion":
+    if ctx.kind in MEDIA_KINDS:
         raise ScenarioError(f"{a.scenario.source}: key 'edge_cloud.strategy': 'speculative' applies to "
-                            "LLM workloads only; use 'routing' or 'overflow' for diffusion")
+                            f"LLM workloads only; use 'routing' or 'overflow' for {ctx.kind}")
     edge, cloud = ctx.services["mec"], ctx.services["cloud"]
     k, alpha = a.num("edge_cloud.draft_tokens"), a.num("edge_cloud.acceptance_rate")
     tau = _tokens_per_verification(alpha, k)

@@ -88,13 +88,19 @@ def _f(default, unit, doc, *, low=None, high=None, choices=None, integer=False, 
         unit=unit, doc=doc, low=low, high=high, choices=choices, integer=integer, source=source))
 
 
+KINDS = ("llm", "diffusion", "video")
+#: Kinds served by the diffusion pipeline: one image or clip per request, no token stream.
+MEDIA_KINDS = ("diffusion", "video")
+
+
 @dataclass(frozen=True)
 class Workload:
     """What users ask for and how often."""
-    kind: str = _f("llm", "-", "Service type: 'llm' (chat) or 'diffusion' (text-to-image).",
-                   choices=("llm", "diffusion"),
+    kind: str = _f("llm", "-", "Service type: 'llm' (chat), 'diffusion' (text-to-image) or 'video' "
+                   "(text-to-video: a video diffusion model of the diffusion catalog, one clip per request).",
+                   choices=KINDS,
                    source="ASSUMPTION: a chat service, the case of the built-in chatbot scenario (text_to_image "
-                          "sets 'diffusion')")
+                          "sets 'diffusion', video_generation 'video')")
     prompt_tokens: int = _f(500, "token", "Prompt length per request.", low=1,
                             high=10_000_000, limit=_TOKENS_LIMIT, integer=True,
                             source="ASSUMPTION: 500, a chat turn with some history; MLPerf Inference's Llama 2 70B "

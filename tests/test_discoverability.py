@@ -48,7 +48,7 @@ def test_keys_text_lists_every_key_with_headers_and_fits_80_columns(capsys, monk
     assert lines[0].split() == ["key", "unit", "default"]
     starts = {ln.split()[0] for ln in lines[1:] if ln and not ln.startswith(" ")}
     keys = {r["key"] for r in scenario.describe_fields()}
-    assert starts == keys and len(keys) == 80   # 13 workload + 12 network + 3 x 17 site + 4 edge_cloud
+    assert starts == keys and len(keys) == 81   # 14 workload + 12 network + 3 x 17 site + 4 edge_cloud
     assert sum(ln.lstrip().startswith("source: ") for ln in lines) == len(keys)
     assert not _fits(lines, 80)
 
@@ -72,7 +72,7 @@ def test_keys_json_keeps_numbers_as_numbers(capsys):
     assert rows["network.access_availability"]["low"] == 0 and rows["network.access_availability"]["high"] == 1
     assert rows["network.route_factor"]["low"] == 1          # a route is never shorter than the great circle
     assert rows["workload.users"]["high"] == 1e10             # a number, not a string
-    assert set(rows["workload.kind"]["choices"]) == {"llm", "diffusion"}
+    assert set(rows["workload.kind"]["choices"]) == {"llm", "diffusion", "video"}
     assert rows["cloud.replicas"]["integer"] is True and isinstance(rows["cloud.replicas"]["default"], int)
 
 

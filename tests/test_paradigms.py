@@ -177,7 +177,7 @@ def test_model_too_big_for_mec_reports_shortfall_in_gb(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("text, fragment", [
-    ("workload:\n  kind: video\n", "allowed values: llm, diffusion"),
+    ("workload:\n  kind: audio\n", "allowed values: llm, diffusion, video"),
     ("cloud:\n  hardware: h100\n", "Did you mean"),
     ("cloud:\n  replicas: 2.5\n", "whole number"),
     ("workload:\n  users: many\n", "expected a number"),
