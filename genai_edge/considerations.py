@@ -24,6 +24,13 @@ per output token (speculative: (N − 1)/τ verifications of k draft tokens).
 Both scale with ``workload.sensitive_share``, the share of the uplink that
 is the user's own data.
 
+Personalization. Every ``workload.adapter_refresh_days`` each user's adapter
+is fine-tuned (LoRA or full, :mod:`genai_edge.finetune`) on
+``workload.adapter_tokens`` of the user's data at each site that serves the
+user — on the phone itself for on-device, at the MEC site, in the cloud, or
+both for edge-cloud — and its energy is shared by the user's requests in
+between: rate per user × 24 h × days of them.
+
 References
 ----------
 .. [1] Y. Leviathan, M. Kalman and Y. Matias, "Fast inference from
@@ -43,7 +50,8 @@ import numpy as np
 from . import catalog, scaling
 from .distributions import extra_tokens
 
-__all__ = ["model_loss", "site_loss", "quality_loss", "bytes_off_device", "bytes_to_cloud"]
+__all__ = ["model_loss", "site_loss", "quality_loss", "bytes_off_device", "bytes_to_cloud", "adapter_refresh",
+           "personalization_energy", "adapter_job_time"]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -125,3 +133,70 @@ def bytes_to_cloud(paths, ctx):
     extra = extra_tokens(paths.answer_law)
     return share * _mixture(paths, lambda b: np.asarray(b.bytes_to_cloud, dtype=float)
                             + np.asarray(b.bytes_to_cloud_per_token, dtype=float) * extra)
+
+
+def adapter_refresh(ctx, site: str):
+    """One user's adapter refresh at ``site``: (energy [J], time [s]) at each point, NaN for media workloads.
+
+    LoRA or full fine-tuning (:func:`genai_edge.finetune.finetune_flops`) of
+    the site's model on ``workload.adapter_tokens`` tokens, timed on one
+    replica's accelerators at the site's precision
+    (:func:`genai_edge.finetune.finetune_time`), its energy at the facility
+    boundary with the site's PUE on servers and as the whole device on a
+    device (:func:`genai_edge.finetune.finetune_energy_j`).
+    """
+    from . import energy, finetune
+    a = ctx.arrays
+    keys = ("model", "hardware", "precision")
+    cats = [a.cat(f"{site}.{k}") for k in keys] + [a.cat("workload.adapter_method")]
+    pue = a.num(f"{site}.pue") if site != "device" else np.asarray(1.0)
+    *codes, tokens, devices, pue = np.broadcast_arrays(*(c for c, _ in cats), a.num("workload.adapter_tokens"),
+                                                        a.num(f"{site}.devices"), pue)
+    shape = tokens.shape
+    e_out, t_out = np.full(shape, np.nan), np.full(shape, np.nan)
+    if a.kind != "llm":
+        return e_out, t_out
+    combos = np.unique(np.stack([c.reshape(-1) for c in codes], axis=-1), axis=0)
+    for combo in combos:
+        sel = np.all(np.stack([c == k for c, k in zip(codes, combo)]), axis=0)
+        model, hw_id, prec, method = (cats[i][1][k] for i, k in enumerate(combo))
+        hw = catalog.hardware(hw_id)
+        flops = finetune.finetune_flops(catalog.model(model).params, tokens[sel], method)
+        t_out[sel] = finetune.finetune_time(flops, hw_id, prec, devices[sel])
+        if hw.device_class in energy.SERVER_CLASSES:
+            e_out[sel] = finetune.finetune_energy_j(flops, hw_id, prec, devices[sel], boundary="facility",
+                                                    pue=pue[sel])
+        else:
+            e_out[sel] = finetune.finetune_energy_j(flops, hw_id, prec, devices[sel], boundary="device")
+    return e_out, t_out
+
+
+def _refreshes_per_request(ctx):
+    """Adapter refreshes per request of one user: 1 / (requests per user between refreshes); 0 without any. [-]"""
+    days = ctx.arrays.num("workload.adapter_refresh_days")
+    requests = ctx.arrays.num("workload.rate_per_user_per_h") * 24.0 * days
+    with np.errstate(divide="ignore"):
+        return np.where(days > 0, 1.0 / requests, 0.0)
+
+
+def personalization_energy(paths, ctx):
+    """Fine-tuning energy per request: each site serving the user refreshes its adapter, shared by the
+    user's requests between refreshes (0 without personalization). [J]"""
+    share = _refreshes_per_request(ctx)
+    out = 0.0
+    for s in paths.sites:
+        used = np.asarray(s.arrival_rate) > 0
+        e, _ = adapter_refresh(ctx, s.site)
+        with np.errstate(invalid="ignore"):
+            out = out + np.where(used & (share > 0), e * share, 0.0)
+    return out
+
+
+def adapter_job_time(paths, ctx):
+    """Time of one user's adapter refresh on the paradigm's slowest serving site (NaN without personalization). [s]"""
+    days = ctx.arrays.num("workload.adapter_refresh_days")
+    out = np.nan
+    for s in paths.sites:
+        _, t = adapter_refresh(ctx, s.site)
+        out = np.fmax(out, np.where(np.asarray(s.arrival_rate) > 0, t, np.nan))
+    return np.where(days > 0, out, np.nan)

@@ -218,5 +218,15 @@ for _m in (
            doc="User data reaching a cloud region per request: the uplink x share of requests whose path reaches "
                "the cloud, plus the draft tokens speculative decoding sends for verification, x "
                "workload.sensitive_share; 0 for MEC and on the device."),
+    Metric("personalization_j_per_request", "Personalization energy", "J", "considerations", "lower",
+           considerations.personalization_energy, "J",
+           doc="Energy of refreshing the user's personal adapter (LoRA or full fine-tuning on "
+               "workload.adapter_tokens) at every site that serves the user, shared by the user's requests "
+               "between refreshes (workload.adapter_refresh_days); facility boundary on servers, whole device "
+               "on the device; 0 without personalization."),
+    Metric("adapter_refresh_s", "Adapter refresh time", "s", "considerations", "lower",
+           considerations.adapter_job_time, "h", 1 / 3600,
+           doc="Time of one user's adapter refresh on one replica of the slowest site serving the paradigm "
+               "(NaN without personalization)."),
 ):
     register(_m)

@@ -121,6 +121,20 @@ class Workload:
                                 low=0, high=1,
                                 source="ASSUMPTION: 1, every uplink byte counts as the user's data (a system "
                                        "prompt or a template the operator adds would lower it)")
+    adapter_refresh_days: float = _f(0.0, "day", "Days between refreshes of each user's personal adapter, "
+                                     "fine-tuned where the paradigm runs its model; 0: no personalization.",
+                                     low=0, high=3650, limit="ASSUMPTION: ten years, longer than a device "
+                                                             "or an account usually lives",
+                                     source="ASSUMPTION: 0, no personal adapters (personal_assistant refreshes "
+                                            "them weekly)")
+    adapter_tokens: float = _f(100_000.0, "token", "Tokens of the user's own data an adapter refresh trains on.",
+                               low=1, high=1e9, limit="ASSUMPTION: a billion tokens, more text than one "
+                                                      "person writes in a lifetime",
+                               source="ASSUMPTION: 1e5, a few weeks of one user's messages and notes")
+    adapter_method: str = _f("lora", "-", "How the adapter is trained: 'lora' (frozen base, low-rank "
+                             "adapters) or 'full' fine-tuning.", choices=("lora", "full"),
+                             source="ASSUMPTION: LoRA, the usual way to personalise a shared base model "
+                                    "(Hu et al. 2021, arXiv:2106.09685)")
     response_bytes: float = _f(0.0, "byte", "Extra downlink payload per request (e.g. a generated image).", low=0,
                                high=1e10, limit=_BYTES_LIMIT,
                                source="ASSUMPTION: 0, a text answer, already counted per streamed token "

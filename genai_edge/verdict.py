@@ -16,7 +16,8 @@ import numpy as np
 from . import metrics as metrics_mod
 from .paradigms import PARADIGM_LABELS, PARADIGMS, evaluate, resolve
 
-__all__ = ["ranking", "crossover", "difference", "verdict", "energy_verdict", "reliability_verdict", "TIE"]
+__all__ = ["ranking", "crossover", "difference", "verdict", "energy_verdict", "reliability_verdict",
+           "considerations_verdict", "TIE"]
 
 TIE = 0.01   # relative difference below which two paradigms tie
 
@@ -280,3 +281,54 @@ def reliability_verdict(scenario, results: dict | None = None) -> str:
                  f"for all the load: {tiers.set_index('tier').loc['cloud replicas', 'detail']} at the cloud "
                  f"in its own paradigm, {tiers.set_index('tier').loc['mec replicas', 'detail']} at each MEC site.")
     return " ".join(lines[:2]) + "\n\n" + " ".join(lines[2:4]) + "\n\n" + "\n\n".join(lines[4:])
+
+
+def considerations_verdict(scenario, results: dict | None = None) -> str:
+    """Markdown on what decides beyond latency and energy: answer quality, data exposure, personalization.
+
+    The quality gap is the predicted pre-training loss of each paradigm's
+    answering model against the best one, named next to its TTFT gain;
+    data exposure is the user data leaving the device and reaching a cloud
+    region per request; personalization is the energy of refreshing each
+    user's adapter per request and the time of one refresh.
+    """
+    scn = resolve(scenario)
+    results = results or evaluate(scn)
+    lines = []
+    loss = {p: r.quality_loss_nats for p, r in results.items() if math.isfinite(r.quality_loss_nats)}
+    if loss:
+        best = min(loss, key=loss.get)
+        gaps = [f"{_label(p)} +{loss[p] - loss[best]:.3f} ({(loss[p] - loss[best]) / loss[best]:.1%})"
+                for p in sorted(loss, key=loss.get) if p != best]
+        ttft = {p: r.ttft_s for p, r in results.items()}
+        faster = [p for p in loss if p != best and ttft[p] < ttft[best]]
+        text = (f"Answer quality (predicted pre-training loss of the answering model, lower is better): "
+                f"{_label(best)} is best at {loss[best]:.3f} nat/token; " + "; ".join(gaps) + ".")
+        if faster:
+            text += " The faster answers pay for their speed in quality: " + "; ".join(
+                f"{_label(p)} is {1e3 * (ttft[best] - ttft[p]):,.0f} ms faster to the first token for "
+                f"{loss[p] - loss[best]:.3f} nat/token more loss" for p in faster) + "."
+        lines.append(text)
+    else:
+        lines.append("Answer quality: not defined for this workload (no loss fit for its models).")
+    off = {p: r.bytes_off_device for p, r in results.items()}
+    cloud = {p: r.bytes_to_cloud for p, r in results.items()}
+    lines.append("Privacy, user data per request: " + "; ".join(
+        f"{_label(p)} {off[p] / 1e3:,.1f} kB off the device, {cloud[p] / 1e3:,.1f} kB to a cloud region"
+        for p in PARADIGMS) + ".")
+    days = scn.workload.adapter_refresh_days
+    if days > 0:
+        parts = []
+        for p in PARADIGMS:
+            r = results[p]
+            if math.isfinite(r.personalization_j_per_request):
+                share = r.personalization_j_per_request / r.energy_per_request_j if r.energy_per_request_j else 0
+                parts.append(f"{_label(p)} {r.personalization_j_per_request:,.3g} J per request "
+                             f"({share:.0%} of serving), {r.adapter_refresh_s / 60:,.3g} min per refresh")
+        method = {"lora": "LoRA", "full": "fully fine-tuned"}[scn.workload.adapter_method]
+        lines.append(f"Personalization (each user's {method} adapter refreshed every {days:g} days on "
+                     f"{scn.workload.adapter_tokens:,.0f} tokens, where the paradigm runs its model): "
+                     + "; ".join(parts) + ".")
+    else:
+        lines.append("Personalization: none in this scenario (workload.adapter_refresh_days is 0).")
+    return "\n\n".join(lines)

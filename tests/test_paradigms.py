@@ -11,8 +11,9 @@ from genai_edge import cli, paradigms, queueing, scenario
 BUILTIN = scenario.builtin_names()
 
 
-def test_the_five_builtin_scenarios_ship():
-    assert set(BUILTIN) == {"chatbot", "text_to_image", "ar_assistant", "rural_lte", "enterprise"}
+def test_the_builtin_scenarios_ship():
+    assert set(BUILTIN) == {"chatbot", "text_to_image", "ar_assistant", "rural_lte", "enterprise", "video_generation",
+                            "personal_assistant"}
 
 
 @pytest.mark.parametrize("name", BUILTIN)

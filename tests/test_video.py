@@ -149,7 +149,7 @@ def test_prediction_is_the_image_calibrated_formula():
 
 def test_video_scenario_loads_and_every_paradigm_evaluates():
     scn = load("video_generation")
-    assert scn.workload.kind == "diffusion"
+    assert scn.workload.kind == "video"
     res = paradigms.evaluate(scn)
     assert set(res) == {"cloud", "mec", "edge_cloud", "on_device"}
     for name, r in res.items():
