@@ -129,6 +129,15 @@ class LLM:
 
     ``training_tokens`` is the pre-training token count the model's card or
     paper publishes (NaN where none does); the row's ``source`` cites it.
+    ``mmlu`` is the 5-shot MMLU accuracy [1]_ its developer publishes in the
+    model card or technical report (NaN where none is entered); the row's
+    ``source`` cites it and says whether the base or the instruction-tuned
+    model was scored.
+
+    References
+    ----------
+    .. [1] D. Hendrycks et al., "Measuring Massive Multitask Language
+       Understanding," ICLR 2021. https://arxiv.org/abs/2009.03300
     """
     id: str
     name: str
@@ -148,6 +157,7 @@ class LLM:
     status: str
     source: str
     training_tokens: float = math.nan   # published pre-training tokens; NaN where unpublished [token]
+    mmlu: float = math.nan              # developer-published 5-shot MMLU accuracy; NaN where none [-]
 
     @property
     def attention_params_per_layer(self) -> float:
@@ -195,7 +205,8 @@ def _model_table() -> dict:
         kwargs = {f.name: r[f.name] for f in fields(LLM)}
         kwargs.update({k: int(r[k]) for k in ints})
         kwargs.update(params=float(r["params"]), gated_ffn=r["gated_ffn"] == "1",
-                      tied_embeddings=r["tied_embeddings"] == "1", training_tokens=_num(r["training_tokens"]))
+                      tied_embeddings=r["tied_embeddings"] == "1", training_tokens=_num(r["training_tokens"]),
+                      mmlu=_num(r["mmlu"]))
         entry = LLM(**kwargs)
         table[entry.id] = entry
         for alias in filter(None, r["aliases"].split(";")):
