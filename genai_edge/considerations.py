@@ -51,7 +51,7 @@ from . import catalog, scaling
 from .distributions import extra_tokens
 
 __all__ = ["model_loss", "site_loss", "quality_loss", "bytes_off_device", "bytes_to_cloud", "adapter_refresh",
-           "personalization_energy", "adapter_job_time"]
+           "personalization_energy", "adapter_job_time", "index_staleness"]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -200,3 +200,18 @@ def adapter_job_time(paths, ctx):
         _, t = adapter_refresh(ctx, s.site)
         out = np.fmax(out, np.where(np.asarray(s.arrival_rate) > 0, t, np.nan))
     return np.where(days > 0, out, np.nan)
+
+
+def index_staleness(paths, ctx):
+    """Mean age of the retrieval index a request reads, over the paradigm's paths (NaN without retrieval). [s]
+
+    An index rebuilt every T is, for requests arriving at random times, on
+    average T/2 old (the mean of the sawtooth age of a periodically
+    refreshed copy) [4]_.
+
+    References
+    ----------
+    .. [4] S. Kaul, R. Yates and M. Gruteser, "Real-time status: how often
+       should one update?," IEEE INFOCOM 2012. doi:10.1109/INFCOM.2012.6195689
+    """
+    return _mixture(paths, lambda b: np.asarray(b.index_age, dtype=float))

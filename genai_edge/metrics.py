@@ -224,6 +224,10 @@ for _m in (
                "workload.adapter_tokens) at every site that serves the user, shared by the user's requests "
                "between refreshes (workload.adapter_refresh_days); facility boundary on servers, whole device "
                "on the device; 0 without personalization."),
+    Metric("index_staleness_s", "Index staleness", "s", "considerations", "lower", considerations.index_staleness,
+           "h", 1 / 3600,
+           doc="Mean age of the retrieval index a request reads: half the answering site's "
+               "<site>.index_refresh_h, mixed by branch weight (NaN without retrieval)."),
     Metric("adapter_refresh_s", "Adapter refresh time", "s", "considerations", "lower",
            considerations.adapter_job_time, "h", 1 / 3600,
            doc="Time of one user's adapter refresh on one replica of the slowest site serving the paradigm "

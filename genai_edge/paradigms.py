@@ -150,7 +150,8 @@ def _service(a: ScenarioArrays, site: str) -> Service:
     codes = tuple(c for c, _ in cats)
     levels = [lv for _, lv in cats]
     numeric = dict(devices=a.num(f"{site}.devices"), batch=a.num(f"{site}.batch"),
-                   prompt=a.num("workload.prompt_tokens"), output=a.num("workload.output_tokens"),
+                   prompt=a.num("workload.prompt_tokens") + a.num("workload.retrieved_tokens"),
+                   output=a.num("workload.output_tokens"),
                    steps=diffusion_steps(a, site))
     kind = a.kind
 
@@ -387,15 +388,21 @@ class Context:
         return Wait.single(np.where(lam > 0, pw, 0.0), decay), hold
 
     def site(self, name, svc: Service, lam, utilization, prefill=None, per_token=None, prefill_j=None,
-             token_j=None) -> ComputeSite:
-        """The compute tier of ``name`` with its energy: IT energy busy, facility overhead, idle share."""
+             token_j=None, retrieves=True) -> ComputeSite:
+        """The compute tier of ``name`` with its energy: IT energy busy, facility overhead, idle share.
+
+        With ``retrieves`` (and ``workload.retrieved_tokens`` > 0) the site also embeds the query and
+        searches its index before the prefill, and its index is half a refresh interval old on average.
+        """
         a = self.arrays
+        rag = dict(zip(("retrieval", "retrieval_j", "index_age"), self.retrieval(name) if retrieves
+                       else (0.0, 0.0, np.nan)))
         if name == "device":
             return ComputeSite(name, svc.prefill if prefill is None else prefill,
                                svc.tpot if per_token is None else per_token,
                                svc.prefill_j if prefill_j is None else prefill_j,
                                svc.token_j if token_j is None else token_j, 0.0, 1.0,
-                               a.num("device.grid_kg_per_kwh"))
+                               a.num("device.grid_kg_per_kwh"), **rag)
         pue = a.num(f"{name}.pue")
         codes, rules = a.cat(f"{name}.idle_energy")
         amortized = np.asarray([r == "amortized" for r in rules])[codes]
@@ -404,7 +411,22 @@ class Context:
                            svc.tpot if per_token is None else per_token,
                            svc.prefill_j if prefill_j is None else prefill_j,
                            svc.token_j if token_j is None else token_j,
-                           np.where(amortized, idle_j, 0.0), pue, a.num(f"{name}.grid_kg_per_kwh"))
+                           np.where(amortized, idle_j, 0.0), pue, a.num(f"{name}.grid_kg_per_kwh"), **rag)
+
+    def retrieval(self, name) -> tuple:
+        """(time [s], IT energy [J], mean index age [s]) of the retrieval step at site ``name``; 0, 0, NaN without."""
+        a = self.arrays
+        tokens = a.num("workload.retrieved_tokens")
+        on = tokens > 0
+        age = np.where(on, 0.5 * a.num(f"{name}.index_refresh_h") * 3600.0, np.nan)
+        if not np.any(on):
+            return 0.0, 0.0, age
+        t, e = self.retrieval_cost(name)
+        return np.where(on, t, 0.0), np.where(on, e, 0.0), age
+
+    def retrieval_cost(self, name) -> tuple:
+        """Time [s] and IT energy [J] of embedding the query and searching the index at site ``name``."""
+        return 0.0, 0.0
 
     def load(self, site, lam, svc, hold, per_user, utilization=None) -> SiteLoad:
         rho = lam * hold / svc.servers if utilization is None else utilization
@@ -485,7 +507,7 @@ def _speculative(ctx: Context, users) -> Paths:
                           ctx.site("cloud", cloud, lam_c, load_c.utilization, per_token=verify,
                                    token_j=cloud.token_j / tau),
                           ctx.site("mec", edge, lam_e, rho_e, prefill=0.0, per_token=draft, prefill_j=0.0,
-                                   token_j=k * edge.token_j / tau)), wait_c,
+                                   token_j=k * edge.token_j / tau, retrieves=False)), wait_c,
                     # the cloud target answers (speculative decoding is lossless) and receives the drafts
                     answer_loss=considerations.site_loss(a, "cloud"),
                     cloud_bytes_per_token=k / tau * network.DEFAULT_BYTES_PER_TOKEN)
@@ -634,7 +656,7 @@ def _merge(mask, b, other):
         bytes_off_device=pick(b.bytes_off_device, other.bytes_off_device),
         bytes_to_cloud=pick(b.bytes_to_cloud, other.bytes_to_cloud),
         bytes_to_cloud_per_token=pick(b.bytes_to_cloud_per_token, other.bytes_to_cloud_per_token),
-        answer_loss=pick(b.answer_loss, other.answer_loss))
+        answer_loss=pick(b.answer_loss, other.answer_loss), index_age=pick(b.index_age, other.index_age))
 
 
 def paradigm_paths(ctx: Context, users=None) -> dict:

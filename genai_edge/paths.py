@@ -10,6 +10,7 @@ beyond the first, by component:
 access        prompt uplink serialization + access-network latency both ways
 transport     fibre propagation and router hops, both ways (RTT)
 queue         wait for a free batch slot (from the branch's wait law)
+retrieval     embedding the query and searching the site's retrieval index
 prefill       prompt processing on the site's accelerators
 decode        time per output token on the accelerators
 streaming     token delivery slower than decoding (access pacing),
@@ -56,8 +57,8 @@ __all__ = ["COMPONENTS", "FIRST_TOKEN_COMPONENTS", "ENERGY_COMPONENTS", "Parts",
            "FibreSegment",
            "ComputeSite", "Branch", "ComposedPath"]
 
-COMPONENTS = ("access", "transport", "queue", "prefill", "decode", "streaming")
-FIRST_TOKEN_COMPONENTS = ("access", "transport", "queue", "prefill")
+COMPONENTS = ("access", "transport", "queue", "retrieval", "prefill", "decode", "streaming")
+FIRST_TOKEN_COMPONENTS = ("access", "transport", "queue", "retrieval", "prefill")
 ENERGY_COMPONENTS = ("device_compute", "device_radio", "network", "edge_it", "cloud_it", "facility_overhead",
                      "idle")
 
@@ -152,14 +153,18 @@ class ComputeSite:
     idle_j: object = 0.0     # idle energy charged per request, facility included [J]
     pue: object = 1.0        # [-]
     grid: object = 0.0       # [kg CO2e kWh^-1]
+    retrieval: object = 0.0    # query embedding and index search [s]
+    retrieval_j: object = 0.0  # its IT energy [J]
+    index_age: object = math.nan  # mean age of the retrieval index when a request reads it [s]
 
     def latency(self) -> Parts:
-        return Parts(once={"prefill": self.prefill}, per_token={"decode": self.per_token})
+        return Parts(once={"retrieval": self.retrieval, "prefill": self.prefill}, per_token={"decode": self.per_token})
 
     def energy(self) -> list:
         it = {"cloud": "cloud_it", "mec": "edge_it", "device": "device_compute"}[self.site]
         overhead = self.pue - 1.0
-        return [EnergyParts({it: self.prefill_j, "facility_overhead": overhead * self.prefill_j, "idle": self.idle_j},
+        busy = self.prefill_j + self.retrieval_j
+        return [EnergyParts({it: busy, "facility_overhead": overhead * busy, "idle": self.idle_j},
                             {it: self.token_j, "facility_overhead": overhead * self.token_j}, self.grid)]
 
 
@@ -180,6 +185,7 @@ class ComposedPath:
     bytes_to_cloud: object = 0.0                          # uplink reaching a cloud site [byte]
     bytes_to_cloud_per_token: object = 0.0                # sent to the cloud per output token [byte token^-1]
     answer_loss: object = math.nan                        # loss of the answering model [nat token^-1]
+    index_age: object = math.nan                          # answering site's retrieval index, mean age [s]
 
     def first_token_fixed(self):
         """Fixed part of the time to first token [s]."""
@@ -234,6 +240,7 @@ class Branch:
                     g_token = g_token + g * value
         up = sum((t.bits.up / 8.0 for t in self.tiers if isinstance(t, AccessLink)), 0.0)
         cloud = any(isinstance(t, ComputeSite) and t.site == "cloud" for t in self.tiers)
+        answering = next((t for t in self.tiers if isinstance(t, ComputeSite)), None)
         return ComposedPath(self.weight, once, per_token, token_time, self.wait, e_once, e_token, g_once, g_token,
                             up, up if cloud else 0.0, self.cloud_bytes_per_token if cloud else 0.0,
-                            self.answer_loss)
+                            self.answer_loss, math.nan if answering is None else answering.index_age)

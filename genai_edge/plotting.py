@@ -62,8 +62,8 @@ PALETTE = {p: s.color for p, s in STYLES.items()}
 
 # Latency components drawn in milliseconds on their own axis (network), the rest in seconds.
 _NETWORK = ("access", "transport")
-_COMPONENT_COLORS = dict(zip(COMPONENTS, [OKABE_ITO[c] for c in ("sky_blue", "blue", "yellow", "orange",
-                                                                   "vermillion", "reddish_purple")]))
+_COMPONENT_COLORS = dict(zip(COMPONENTS, [OKABE_ITO[c] for c in ("sky_blue", "blue", "yellow", "bluish_green",
+                                                                   "orange", "vermillion", "reddish_purple")]))
 
 # Colour cycle of other figures: the paradigm colours first, yellow (faint on white) last.
 _CYCLE = [OKABE_ITO[c] for c in ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue",

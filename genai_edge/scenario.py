@@ -121,6 +121,15 @@ class Workload:
                                 low=0, high=1,
                                 source="ASSUMPTION: 1, every uplink byte counts as the user's data (a system "
                                        "prompt or a template the operator adds would lower it)")
+    retrieved_tokens: int = _f(0, "token", "Context tokens a retrieval step adds to the prompt at the serving "
+                               "site (retrieval-augmented generation); 0: no retrieval.", low=0, high=10_000_000,
+                               limit=_TOKENS_LIMIT, integer=True,
+                               source="ASSUMPTION: 0, no retrieval (rag_news_assistant retrieves 5 chunks of 256 "
+                                      "tokens)")
+    index_vectors: float = _f(1e6, "-", "Chunks (vectors) in the retrieval index searched per request.", low=1,
+                              high=1e12, limit="ASSUMPTION: a trillion chunks, beyond the largest published indexes "
+                                                "(RETRO's 2 trillion tokens are 0.03 trillion 64-token chunks)",
+                              source="ASSUMPTION: a million chunks, a news archive of a few years")
     adapter_refresh_days: float = _f(0.0, "day", "Days between refreshes of each user's personal adapter, "
                                      "fine-tuned where the paradigm runs its model; 0: no personalization.",
                                      low=0, high=3650, limit="ASSUMPTION: ten years, longer than a device "
@@ -275,6 +284,11 @@ class Site:
                           choices=("amortized", "busy"),
                           source="ASSUMPTION: 'amortized': a site's accelerators stay powered for the load they are "
                                  "provisioned for, so the requests served pay for the idle time")
+    index_refresh_h: float = _f(24.0, "h", "Hours between refreshes of the site's retrieval index (used when "
+                                "workload.retrieved_tokens > 0): what it knows is on average half this old.",
+                                low=0, high=87_660, limit="ten years; an index older than that is an archive",
+                                source="ASSUMPTION: 24 h, a nightly rebuild (rag_news_assistant refreshes the cloud "
+                                       "index every 15 minutes, MEC sites hourly, phones daily)")
     site_availability: float = _f(MEC_SITE_AVAILABILITY, "-", "Availability of what takes the whole site down "
                                   "at once: power, cooling, its network, an attack (on the device: the device "
                                   "itself).", low=0, high=1, source=SITE_AVAILABILITY_SOURCE)

@@ -284,12 +284,13 @@ def reliability_verdict(scenario, results: dict | None = None) -> str:
 
 
 def considerations_verdict(scenario, results: dict | None = None) -> str:
-    """Markdown on what decides beyond latency and energy: answer quality, data exposure, personalization.
+    """Markdown on what decides beyond latency and energy: quality, data exposure, recency, personalization.
 
     The quality gap is the predicted pre-training loss of each paradigm's
     answering model against the best one, named next to its TTFT gain;
     data exposure is the user data leaving the device and reaching a cloud
-    region per request; personalization is the energy of refreshing each
+    region per request; recency is the mean age of the retrieval index a
+    request reads; personalization is the energy of refreshing each
     user's adapter per request and the time of one refresh.
     """
     scn = resolve(scenario)
@@ -316,6 +317,13 @@ def considerations_verdict(scenario, results: dict | None = None) -> str:
     lines.append("Privacy, user data per request: " + "; ".join(
         f"{_label(p)} {off[p] / 1e3:,.1f} kB off the device, {cloud[p] / 1e3:,.1f} kB to a cloud region"
         for p in PARADIGMS) + ".")
+    if scn.workload.retrieved_tokens > 0:
+        age = {p: r.index_staleness_s for p, r in results.items()}
+        fresh = min(age, key=age.get)
+        lines.append(f"Information recency (each request retrieves {scn.workload.retrieved_tokens:,} tokens; the "
+                     "index it reads is on average half its site's refresh interval old): "
+                     + "; ".join(f"{_label(p)} {age[p] / 60:,.3g} min" for p in sorted(age, key=age.get))
+                     + f". {_label(fresh)} answers from the freshest index.")
     days = scn.workload.adapter_refresh_days
     if days > 0:
         parts = []

@@ -48,7 +48,7 @@ def test_keys_text_lists_every_key_with_headers_and_fits_80_columns(capsys, monk
     assert lines[0].split() == ["key", "unit", "default"]
     starts = {ln.split()[0] for ln in lines[1:] if ln and not ln.startswith(" ")}
     keys = {r["key"] for r in scenario.describe_fields()}
-    assert starts == keys and len(keys) == 84   # 17 workload + 12 network + 3 x 17 site + 4 edge_cloud
+    assert starts == keys and len(keys) == 89   # 19 workload + 12 network + 3 x 18 site + 4 edge_cloud
     assert sum(ln.lstrip().startswith("source: ") for ln in lines) == len(keys)
     assert not _fits(lines, 80)
 

@@ -13,7 +13,7 @@ BUILTIN = scenario.builtin_names()
 
 def test_the_builtin_scenarios_ship():
     assert set(BUILTIN) == {"chatbot", "text_to_image", "ar_assistant", "rural_lte", "enterprise", "video_generation",
-                            "personal_assistant"}
+                            "personal_assistant", "rag_news_assistant"}
 
 
 @pytest.mark.parametrize("name", BUILTIN)

@@ -61,7 +61,9 @@ _SITE = {"prefill": ("T_pf_{n}", "prefill time at the {n} site", "s"),
          "token_j": ("e_tok_{n}", "IT energy per output token at the {n} site", "J"),
          "idle_j": ("E_idle_{n}", "idle energy charged per request at the {n} site", "J"),
          "pue": ("PUE_{n}", "power usage effectiveness of the {n} site", "1"),
-         "grid": ("g_{n}", "grid intensity of the {n} site's electricity", "kg/kWh")}
+         "grid": ("g_{n}", "grid intensity of the {n} site's electricity", "kg/kWh"),
+         "retrieval": ("T_rag_{n}", "query embedding and index search at the {n} site", "s"),
+         "retrieval_j": ("E_rag_{n}", "IT energy of the retrieval at the {n} site", "J")}
 _BITS = {"up": ("b_up", "bits sent per request", "bit"),
          "down": ("b_down", "bits received per request, once", "bit"),
          "down_per_token": ("b_tok", "bits received per output token", "bit")}
