@@ -253,12 +253,16 @@ def _validate(args) -> int:
     summary = validation.summary(table)
     images = validation.diffusion_table()
     image_summary = validation.diffusion_summary(images)
+    clips = validation.video_table()
+    clip_summary = validation.video_summary(clips)
     if args.json:
         _print_json({"cases": table.to_dict(orient="records"), "summary": summary,
                      "by_device_group": validation.breakdown("device_group", table).to_dict(orient="records"),
                      "by_runtime_family": validation.breakdown("runtime_family", table).to_dict(orient="records"),
                      "image_cases": _json_ready(images.to_dict(orient="records")),
-                     "image_summary": image_summary})
+                     "image_summary": image_summary,
+                     "video": {"cases": _json_ready(clips.to_dict(orient="records")),
+                               "summary": _json_ready(clip_summary)}})
         return 0
     cols = ["case_id", "quantity", "model", "hardware", "devices", "batch", "precision", "runtime",
             "measured", "predicted", "error", "cv_error", "in_fit"]
@@ -274,6 +278,20 @@ def _validate(args) -> int:
     print(f"image generation: {image_summary['covered_rows']} of {image_summary['rows']} rows covered, "
           f"cross-validated median |error| {100 * image_summary['cv_median_abs_error']:.1f} % "
           f"(in fit {100 * image_summary['in_fit_median_abs_error']:.1f} %)")
+    print()
+    cols = ["case_id", "model", "hardware", "precision", "resolution", "steps", "measured", "predicted", "error",
+            "achieved_fraction"]
+    view = clips.loc[clips.covered, cols].copy()
+    view["error"] = (100 * view["error"]).map("{:+.1f} %".format)
+    view["achieved_fraction"] = (100 * view["achieved_fraction"]).map("{:.1f} %".format)
+    view = view.round({"measured": 2, "predicted": 2}).rename(columns={"measured": "measured_s",
+                                                                       "predicted": "predicted_s"})
+    print(view.to_string(index=False))
+    print()
+    print(f"video generation: {clip_summary['covered_rows']} of {clip_summary['rows']} rows covered, "
+          f"out of sample: median |error| {100 * clip_summary['median_abs_error']:.1f} % "
+          f"(largest {100 * clip_summary['max_abs_error']:.1f} %), "
+          f"median {100 * clip_summary['median_achieved_fraction']:.1f} % of the matrix peak reached")
     return 0
 
 
