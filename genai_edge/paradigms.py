@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import catalog, compute, considerations, energy, network, overflow, power, queueing
+from . import catalog, compute, considerations, energy, network, overflow, power, queueing, retrieval
 from . import units as u
 from .arrays import ScenarioArrays, check_kind
 from .distributions import AnswerTime, Wait, answer_length_law, extra_tokens, joint_cdf, mixture_quantile
@@ -425,8 +425,32 @@ class Context:
         return np.where(on, t, 0.0), np.where(on, e, 0.0), age
 
     def retrieval_cost(self, name) -> tuple:
-        """Time [s] and IT energy [J] of embedding the query and searching the index at site ``name``."""
-        return 0.0, 0.0
+        """Time [s] and IT energy [J] of embedding the query and searching the index at site ``name``.
+
+        :func:`genai_edge.retrieval.retrieval_time` on one of the site's
+        accelerators: the prompt (at most the encoder's 512 positions, BERT's
+        window) through a base-size encoder, an IVF search of
+        ``workload.index_vectors`` chunks, the top chunks fetched; energy by
+        :func:`genai_edge.retrieval.retrieval_energy_j`, with the server's host
+        share as for the model's own passes.
+        """
+        a = self.arrays
+        codes, ids = a.cat(f"{name}.hardware")
+        query = np.minimum(a.num("workload.prompt_tokens"), 512.0)
+        vectors = a.num("workload.index_vectors")
+        d = retrieval.DEFAULTS
+        times, energies = [], []
+        for hw_id in ids:
+            t = retrieval.retrieval_time(query, d["encoder_params"], vectors, d["dim"], hw_id)
+            it = 1.0 + energy.SERVER_OVERHEAD if catalog.hardware(hw_id).device_class in energy.SERVER_CLASSES \
+                else 1.0
+            times.append(np.asarray(t, dtype=float))
+            energies.append(it * np.asarray(retrieval.retrieval_energy_j(t, hw_id), dtype=float))
+        shape = np.broadcast_shapes(np.shape(codes), *(np.shape(t) for t in times))
+        pick = np.broadcast_to(codes, shape)
+        t = np.choose(pick, [np.broadcast_to(x, shape) for x in times])
+        e = np.choose(pick, [np.broadcast_to(x, shape) for x in energies])
+        return t, e
 
     def load(self, site, lam, svc, hold, per_user, utilization=None) -> SiteLoad:
         rho = lam * hold / svc.servers if utilization is None else utilization

@@ -56,3 +56,14 @@ def test_sweep_matches_evaluate_with_retrieval():
             assert math.isnan(row.index_staleness_s)
         else:
             assert row.index_staleness_s == pytest.approx(want.index_staleness_s, rel=1e-12)
+
+
+def test_retrieval_step_costs_time_and_energy_at_the_site():
+    rag, plain = _evaluate("rag_news_assistant"), _evaluate()
+    for p in ("cloud", "mec", "on_device"):
+        assert rag[p].breakdown["retrieval"] > 0
+    # a phone streams the index from slower memory (catalog: Snapdragon 8 Gen 3 76.8 GB/s, H100 SXM 3.35 TB/s)
+    assert rag["on_device"].breakdown["retrieval"] > 10 * rag["cloud"].breakdown["retrieval"]
+    bigger = _evaluate("rag_news_assistant", **{"workload.index_vectors": 1e8})
+    assert bigger["mec"].breakdown["retrieval"] > rag["mec"].breakdown["retrieval"]
+    assert rag["mec"].energy_edge_it_j > plain["mec"].energy_edge_it_j
