@@ -178,7 +178,12 @@ def check_kind(arrays: ScenarioArrays) -> None:
     for site in ("cloud", "mec", "device"):
         for model_id in arrays.cat(f"{site}.model")[1]:
             try:
-                lookup(model_id)
+                found = lookup(model_id)
             except KeyError as exc:
                 raise ScenarioError(f"{arrays.scenario.source}: key '{site}.model' (workload.kind {kind!r}): "
                                     f"{exc.args[0]}") from None
+            media = "video" if kind == "video" else "image"
+            if kind in scenario_mod.MEDIA_KINDS and found.media != media:
+                allowed = ", ".join(catalog.diffusion_model_ids(media))
+                raise ScenarioError(f"{arrays.scenario.source}: key '{site}.model' (workload.kind {kind!r}): "
+                                    f"{model_id} generates {found.media}s; allowed: {allowed}")

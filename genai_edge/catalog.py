@@ -227,16 +227,17 @@ def model_ids() -> list[str]:
 
 @dataclass(frozen=True)
 class DiffusionModel:
-    """Latent text-to-image diffusion model: work per denoising step and per image."""
+    """Latent diffusion model of images or video clips: work per denoising step and per image or clip."""
     id: str
     name: str
     unet_params: float         # [-]
     flops_per_eval: float      # one U-Net evaluation [FLOP]
     evals_per_step: int        # 2 with classifier-free guidance [-]
     vae_decoder_flops: float   # one image [FLOP]
-    image_bytes: float         # encoded image sent to the user [byte]
+    image_bytes: float         # encoded image or clip sent to the user [byte]
     status: str
     source: str
+    media: str = "image"       # 'image' or 'video' (the workload kind that may use it)
 
 
 @functools.cache
@@ -245,19 +246,22 @@ def _diffusion_table() -> dict:
         id=r["id"], name=r["name"], unet_params=float(r["unet_params"]),
         flops_per_eval=2e9 * float(r["unet_gmacs_per_eval"]),  # 1 MAC = 2 FLOP
         evals_per_step=int(r["evals_per_step"]), vae_decoder_flops=2e9 * float(r["vae_decoder_gmacs"]),
-        image_bytes=float(r["image_bytes"]), status=r["status"], source=r["source"])
+        image_bytes=float(r["image_bytes"]), status=r["status"], source=r["source"], media=r["media"])
         for r in read_csv("diffusion_models.csv")}
 
 
 def diffusion_model(model_id: str) -> DiffusionModel:
-    """Look up a text-to-image diffusion model (``sd-1.5``, ``sd-turbo``)."""
+    """Look up a diffusion model of images (``sd-1.5``, ``sd-turbo``) or video clips (``cogvideox-5b``)."""
     if isinstance(model_id, DiffusionModel):
         return model_id
     return _lookup("diffusion model", _diffusion_table(), model_id)
 
 
-def diffusion_model_ids() -> list[str]:
-    return sorted(_diffusion_table())
+def diffusion_model_ids(media: str | None = None) -> list[str]:
+    """Ids of the diffusion models, of one ``media`` ('image' or 'video') if given."""
+    if media not in (None, "image", "video"):
+        raise ValueError(f"media: {media!r}; allowed: 'image', 'video' or None")
+    return sorted(k for k, m in _diffusion_table().items() if media is None or m.media == media)
 
 
 # ------------------------------------------------------------------- precisions
@@ -341,7 +345,7 @@ LISTINGS = {
                                   "power_max_w", "status", "source")),
     "models": ("models.csv", ("id", "params", "n_layers", "d_model", "n_kv_heads", "max_context", "status",
                               "source")),
-    "diffusion-models": ("diffusion_models.csv", ("id", "unet_params", "unet_gmacs_per_eval", "evals_per_step",
+    "diffusion-models": ("diffusion_models.csv", ("id", "media", "unet_params", "unet_gmacs_per_eval", "evals_per_step",
                                                   "image_bytes", "status", "source")),
     "precisions": ("precisions.csv", ("id", "bits_per_weight", "compute_peak", "activation_bits", "status",
                                       "source")),

@@ -162,3 +162,14 @@ def test_video_scenario_loads_and_every_paradigm_evaluates():
     # the downloaded clip is the catalog's clip of the cloud and MEC models
     assert scn.workload.response_bytes == catalog.diffusion_model(scn.cloud.model).image_bytes
     assert scn.workload.response_bytes == catalog.diffusion_model(scn.mec.model).image_bytes
+
+
+def test_video_and_image_kinds_take_their_own_models():
+    from genai_edge.scenario import ScenarioError
+    assert set(catalog.diffusion_model_ids("video")) == {"cogvideox-2b", "cogvideox-5b", "wan2.1-t2v-1.3b",
+                                                         "hunyuanvideo"}
+    assert "sd-1.5" in catalog.diffusion_model_ids("image")
+    with pytest.raises(ScenarioError, match="sd-1.5 generates images; allowed: cogvideox-2b"):
+        paradigms.evaluate(load("video_generation").replace(**{"cloud.model": "sd-1.5"}))
+    with pytest.raises(ScenarioError, match="cogvideox-2b generates videos; allowed: sd-1.4"):
+        paradigms.evaluate(load("text_to_image").replace(**{"mec.model": "cogvideox-2b"}))
