@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from . import considerations
-from .paths import COMPONENTS, ENERGY_COMPONENTS
+from .paths import COMPONENTS, ENERGY_COMPONENTS, FIRST_TOKEN_COMPONENTS
 
 __all__ = ["Metric", "registry", "register", "unregister", "get", "names", "headline", "compute_all",
            "goodput_users"]
@@ -160,7 +160,7 @@ def compute_all(ctx, paths: dict, selected=None) -> dict:
 
 for _m in (
     Metric("ttft_s", "TTFT", "s", "latency", "lower", lambda p, c: sum(p.mean(k) for k in
-           ("access", "transport", "queue", "prefill")), "ms", 1e3, headline=True,
+           FIRST_TOKEN_COMPONENTS), "ms", 1e3, headline=True,
            doc="Mean time to first token."),
     Metric("ttft_p99_s", "TTFT p99", "s", "latency", "lower", lambda p, c: p.quantile(0.99, True),
            "ms", 1e3, headline=True, doc="99th percentile of the time to first token (mixture of paths)."),
