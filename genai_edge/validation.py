@@ -231,16 +231,21 @@ def diffusion_cases() -> list[dict]:
             why.append(f"model {r['model']} not in the catalog")
         elif (int(r["width"]), int(r["height"])) != (512, 512):
             why.append(f"{r['width']}x{r['height']} (catalog work is for 512x512)")
-        for kind, ids in (("hardware", catalog.hardware_ids()), ("precision", catalog.precision_ids()),
-                          ("runtime", catalog.runtime_ids())):
-            if r[kind] not in ids:
-                why.append(f"{kind} {r[kind]} not in the catalog")
-        if r["upper_bound"] == "1":
-            why.append("an upper bound, not a measurement")
-        out.append(dict(r, devices=int(r["devices"]), batch=int(r["batch"]), steps=int(r["steps"]),
-                        guidance=r["guidance"] == "yes", measured=float(r["measured"]),
-                        covered=not why, why_not="; ".join(why)))
+        out.append(_diffusion_case(r, why))
     return out
+
+
+def _diffusion_case(r: dict, why: list) -> dict:
+    """A diffusion_validation.csv row typed, with the catalog checks shared by images and video added to ``why``."""
+    for kind, ids in (("hardware", catalog.hardware_ids()), ("precision", catalog.precision_ids()),
+                      ("runtime", catalog.runtime_ids())):
+        if r[kind] not in ids:
+            why.append(f"{kind} {r[kind]} not in the catalog")
+    if r["upper_bound"] == "1":
+        why.append("an upper bound, not a measurement")
+    return dict(r, devices=int(r["devices"]), batch=int(r["batch"]), steps=int(r["steps"]),
+                guidance=r["guidance"] == "yes", measured=float(r["measured"]), covered=not why,
+                why_not="; ".join(why))
 
 
 def diffusion_predict(case: dict, factors: compute.DiffusionFactors | None = None) -> float:
@@ -383,15 +388,7 @@ def video_cases() -> list[dict]:
             why.append(f"model {r['model']} not in the catalog")
         elif f"{r['width']}x{r['height']}" not in catalog.diffusion_model(r["model"]).name:
             why.append(f"{r['width']}x{r['height']} (catalog work is for {catalog.diffusion_model(r['model']).name})")
-        for kind, ids in (("hardware", catalog.hardware_ids()), ("precision", catalog.precision_ids()),
-                          ("runtime", catalog.runtime_ids())):
-            if r[kind] not in ids:
-                why.append(f"{kind} {r[kind]} not in the catalog")
-        if r["upper_bound"] == "1":
-            why.append("an upper bound, not a measurement")
-        out.append(dict(r, devices=int(r["devices"]), batch=int(r["batch"]), steps=int(r["steps"]),
-                        guidance=r["guidance"] == "yes", measured=float(r["measured"]),
-                        covered=not why, why_not="; ".join(why)))
+        out.append(_diffusion_case(r, why))
     return out
 
 
