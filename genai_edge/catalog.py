@@ -343,8 +343,8 @@ def runtime_ids() -> list[str]:
 LISTINGS = {
     "hardware": ("hardware.csv", ("id", "device_class", "memory_gb", "memory_bandwidth_gbs", "bf16_tflops",
                                   "power_max_w", "status", "source")),
-    "models": ("models.csv", ("id", "params", "n_layers", "d_model", "n_kv_heads", "max_context", "status",
-                              "source")),
+    "models": ("models.csv", ("id", "params", "n_layers", "d_model", "n_kv_heads", "max_context",
+                              "training_tokens", "mmlu", "status", "source")),
     "diffusion-models": ("diffusion_models.csv", ("id", "media", "unet_params", "unet_gmacs_per_eval", "evals_per_step",
                                                   "image_bytes", "status", "source")),
     "precisions": ("precisions.csv", ("id", "bits_per_weight", "compute_peak", "activation_bits", "status",
