@@ -238,6 +238,7 @@ class DiffusionModel:
     status: str
     source: str
     media: str = "image"       # 'image' or 'video' (the workload kind that may use it)
+    denoiser: str = "unet"     # 'unet' or 'transformer' (how compute.diffusion_estimate times it)
 
 
 @functools.cache
@@ -246,7 +247,8 @@ def _diffusion_table() -> dict:
         id=r["id"], name=r["name"], unet_params=float(r["unet_params"]),
         flops_per_eval=2e9 * float(r["unet_gmacs_per_eval"]),  # 1 MAC = 2 FLOP
         evals_per_step=int(r["evals_per_step"]), vae_decoder_flops=2e9 * float(r["vae_decoder_gmacs"]),
-        image_bytes=float(r["image_bytes"]), status=r["status"], source=r["source"], media=r["media"])
+        image_bytes=float(r["image_bytes"]), status=r["status"], source=r["source"], media=r["media"],
+        denoiser=r["denoiser"])
         for r in read_csv("diffusion_models.csv")}
 
 
@@ -345,8 +347,8 @@ LISTINGS = {
                                   "power_max_w", "status", "source")),
     "models": ("models.csv", ("id", "params", "n_layers", "d_model", "n_kv_heads", "max_context",
                               "training_tokens", "mmlu", "status", "source")),
-    "diffusion-models": ("diffusion_models.csv", ("id", "media", "unet_params", "unet_gmacs_per_eval", "evals_per_step",
-                                                  "image_bytes", "status", "source")),
+    "diffusion-models": ("diffusion_models.csv", ("id", "media", "denoiser", "unet_params", "unet_gmacs_per_eval",
+                                                  "evals_per_step", "image_bytes", "status", "source")),
     "precisions": ("precisions.csv", ("id", "bits_per_weight", "compute_peak", "activation_bits", "status",
                                       "source")),
     "runtimes": ("runtimes.csv", ("id", "family", "accelerator", "source")),

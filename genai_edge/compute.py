@@ -66,7 +66,8 @@ from . import catalog
 __all__ = [
     "weights_bytes", "kv_cache_bytes", "prefill_flops", "decode_flops",
     "roofline_time", "decode_ridge_batch", "ring_allreduce_time", "moe_expected_experts",
-    "diffusion_time", "DiffusionFactors", "diffusion_factors", "diffusion_estimate",
+    "diffusion_time", "DiffusionFactors", "diffusion_factors", "transformer_denoiser_factors",
+    "diffusion_estimate",
     "EfficiencyFactors", "efficiency_factors", "device_group",
     "resolve_runtime", "PassWork", "pass_work", "pass_time", "ComputeEstimate", "estimate",
     "MemoryWarning", "UnknownRuntimeWarning",
@@ -514,6 +515,27 @@ def diffusion_factors(runtime="default") -> DiffusionFactors:
     return table.get(resolve_runtime(runtime).family) or table["default"]
 
 
+def transformer_denoiser_factors(runtime="default", device_class="datacenter_gpu") -> DiffusionFactors:
+    """Diffusion factors of a transformer denoiser (DiT): the LLM calibration's matrix efficiency.
+
+    A DiT step is a transformer forward pass over thousands of latent
+    tokens, the work an LLM prefill does, so it runs at the compute
+    efficiency η that :func:`efficiency_factors` fits on measured prefill
+    times of the device group; that η already absorbs the passes'
+    normalisations, softmax and activations, so no separate vector work is
+    charged. The fixed time per step (scheduler, launches, host
+    synchronisation) is the runtime's image fit, taken as independent of
+    the denoiser. No video measurement enters either factor.
+    """
+    llm = efficiency_factors(runtime, device_class)
+    image = diffusion_factors(runtime)
+    return DiffusionFactors(
+        runtime_family=llm.runtime_family, compute_efficiency=llm.compute_efficiency, vector_work=0.0,
+        step_overhead=image.step_overhead,
+        fitted_on=f"compute efficiency: {llm.fitted_on}; step overhead: {image.fitted_on}",
+        source=f"LLM prefill calibration ({llm.device_group}) and the image diffusion fit ({image.runtime_family})")
+
+
 def diffusion_estimate(model, hardware, precision, runtime, devices=1, steps=25, batch=1,
                        guidance=None, factors: DiffusionFactors | None = None):
     """Time for one batch of images of a catalog diffusion model on catalog hardware.
@@ -533,6 +555,9 @@ def diffusion_estimate(model, hardware, precision, runtime, devices=1, steps=25,
         the model's own setting. [-]
     factors : DiffusionFactors, optional
         Overrides the calibrated factors (used by the calibration itself).
+        By default a U-Net gets its runtime family's image fit
+        (:func:`diffusion_factors`) and a transformer denoiser
+        :func:`transformer_denoiser_factors`.
 
     Returns
     -------
@@ -543,7 +568,12 @@ def diffusion_estimate(model, hardware, precision, runtime, devices=1, steps=25,
     hw = catalog.hardware(hardware)
     prec = catalog.precision(precision)
     rt = resolve_runtime(runtime)
-    f = factors or diffusion_factors(runtime)
+    if factors is not None:
+        f = factors
+    elif dm.denoiser == "transformer":
+        f = transformer_denoiser_factors(runtime, hw.device_class)
+    else:
+        f = diffusion_factors(runtime)
     peak, vector = hw.peak(prec.compute_peak), hw.peak_fp32
     if rt.accelerator == "npu" and not math.isnan(hw.peak_npu):
         peak = vector = hw.peak_npu

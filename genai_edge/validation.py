@@ -13,8 +13,9 @@ cross-validated calibration rows together — is the model's honest accuracy.
 per image with its steps and resolution): the diffusion factors are fitted
 on every covered row, and each row's cross-validated prediction comes from
 a fit without its source's table for that device. Its video rows
-(``video_s``: time per clip) never enter that fit: :func:`video_table`
-predicts them with the image-fitted factors, out of sample.
+(``video_s``: time per clip) never enter any fit: :func:`video_table`
+predicts them out of sample, their transformer denoisers timed at the LLM
+calibration's compute efficiency.
 """
 from __future__ import annotations
 
@@ -400,29 +401,30 @@ def video_predict(case: dict, factors: compute.DiffusionFactors | None = None) -
 
 
 def video_table():
-    """Every video-generation row against the image-calibrated diffusion model.
+    """Every video-generation row against the diffusion model, out of sample.
 
-    ``predicted`` is :func:`~genai_edge.compute.diffusion_estimate` with the
-    shipped factors of the row's runtime family, fitted on time-per-image
-    rows only: every video row is out of sample, and its ``error``
-    (predicted / measured − 1) is not tuned. ``peak_bound_s`` is the clip's
-    denoiser and decoder work at 100 % of the matrix peak, and
-    ``achieved_fraction`` = ``peak_bound_s`` / ``measured``, the share of
-    the peak the published run reached (independent of the fitted factors).
+    ``predicted`` is :func:`~genai_edge.compute.diffusion_estimate` with its
+    default factors: a video model's denoiser is a diffusion transformer,
+    timed at the compute efficiency the LLM calibration fits on measured
+    prefill times of the row's device group
+    (:func:`~genai_edge.compute.transformer_denoiser_factors`). No video row
+    enters any fit, so every ``error`` (predicted / measured − 1) is out of
+    sample. ``peak_bound_s`` is the clip's denoiser and decoder work at
+    100 % of the matrix peak, and ``achieved_fraction`` = ``peak_bound_s`` /
+    ``measured``, the share of the peak the published run reached
+    (independent of any fitted factor).
 
     Notes
     -----
-    The image fit charges each matrix FLOP ``vector_work`` ≈ 0.29
-    FLOP-equivalents of non-matrix work at the fp32 vector peak. That suits
-    a U-Net at 4,096 latent tokens (convolutions, GroupNorm, element-wise
-    steps): the diffusers image rows reach 6 to 36 % of the tensor peak
-    (SD 1.5 on an A100: 14 %). A video diffusion transformer spends its
-    work in GEMMs over 17,000 to 119,000 tokens and in flash attention; its
-    non-matrix work grows as tokens·d while the matrix work grows as
-    tokens·d² and tokens²·d, and the published runs reach 28 to 73 % of the
-    peak. The image-calibrated prediction therefore runs long, most where
-    the fp32 vector peak is small beside the tensor peak (A100, 1:16) and
-    least where it is not (RTX 4090, 1:2).
+    The U-Net factors fitted on the image rows would not transfer: they
+    charge each matrix FLOP about 0.29 FLOP-equivalents of non-matrix work
+    at the fp32 vector peak, which suits a U-Net at 4,096 latent tokens
+    (convolutions, GroupNorm, element-wise steps) but not a transformer
+    over 17,000 to 119,000 tokens, whose non-matrix work grows as tokens·d
+    while its matrix work grows as tokens·d² and tokens²·d. With them every
+    clip is predicted long, about twice the measured time. The published
+    runs reach 28 to 73 % of the matrix peak, close to the share LLM
+    prefill passes reach on the same device groups.
     """
     import pandas as pd
 
@@ -435,7 +437,7 @@ def video_table():
                    predicted=np.nan, error=np.nan, peak_bound_s=np.nan, achieved_fraction=np.nan,
                    source=c["source"])
         if c["covered"]:
-            p = video_predict(c, compute.diffusion_factors(c["runtime"]))
+            p = video_predict(c)
             bound = video_predict(c, compute.DiffusionFactors("peak", 1.0, 0.0, 0.0, "-", "100 % of the matrix peak"))
             row.update(predicted=p, error=p / c["measured"] - 1.0, peak_bound_s=bound,
                        achieved_fraction=bound / c["measured"])
