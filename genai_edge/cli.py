@@ -255,6 +255,8 @@ def _validate(args) -> int:
     image_summary = validation.diffusion_summary(images)
     clips = validation.video_table()
     clip_summary = validation.video_summary(clips)
+    clip_energy = validation.video_energy_table()
+    clip_energy_summary = validation.video_energy_summary(clip_energy)
     if args.json:
         _print_json({"cases": table.to_dict(orient="records"), "summary": summary,
                      "by_device_group": validation.breakdown("device_group", table).to_dict(orient="records"),
@@ -262,7 +264,9 @@ def _validate(args) -> int:
                      "image_cases": _json_ready(images.to_dict(orient="records")),
                      "image_summary": image_summary,
                      "video": {"cases": _json_ready(clips.to_dict(orient="records")),
-                               "summary": _json_ready(clip_summary)}})
+                               "summary": _json_ready(clip_summary),
+                               "energy_cases": _json_ready(clip_energy.to_dict(orient="records")),
+                               "energy_summary": _json_ready(clip_energy_summary)}})
         return 0
     cols = ["case_id", "quantity", "model", "hardware", "devices", "batch", "precision", "runtime",
             "measured", "predicted", "error", "cv_error", "in_fit"]
@@ -292,6 +296,20 @@ def _validate(args) -> int:
           f"out of sample: median |error| {100 * clip_summary['median_abs_error']:.1f} % "
           f"(largest {100 * clip_summary['max_abs_error']:.1f} %), "
           f"median {100 * clip_summary['median_achieved_fraction']:.1f} % of the matrix peak reached")
+    print()
+    cols = ["case_id", "model", "hardware", "measured", "predicted", "error", "measured_power_w",
+            "predicted_power_w", "time_error", "power_error"]
+    view = clip_energy.loc[clip_energy.covered, cols].copy()
+    for col in ("error", "time_error", "power_error"):
+        view[col] = (100 * view[col]).map("{:+.1f} %".format)
+    view = view.round({"measured": 0, "predicted": 0, "measured_power_w": 0, "predicted_power_w": 0}).rename(
+        columns={"measured": "measured_j", "predicted": "predicted_j"})
+    print(view.to_string(index=False))
+    print()
+    print(f"video energy: {clip_energy_summary['covered_rows']} of {clip_energy_summary['rows']} rows covered, "
+          f"out of sample: median error {100 * clip_energy_summary['median_error']:+.1f} % "
+          f"(time {100 * clip_energy_summary['median_time_error']:+.1f} %, "
+          f"power {100 * clip_energy_summary['median_power_error']:+.1f} %)")
     return 0
 
 

@@ -13,10 +13,19 @@ from genai_edge import cli
 DATA = Path(__file__).resolve().parents[1] / "genai_edge" / "data"
 
 
+def _rows(quantity):
+    with open(DATA / "diffusion_validation.csv", encoding="utf-8", newline="") as fh:
+        return {r["case_id"]: r for r in csv.DictReader(fh) if r["quantity"] == quantity}
+
+
 def _video_rows():
     """The published time-per-clip rows, read straight from the data file."""
-    with open(DATA / "diffusion_validation.csv", encoding="utf-8", newline="") as fh:
-        return {r["case_id"]: r for r in csv.DictReader(fh) if r["quantity"] == "video_s"}
+    return _rows("video_s")
+
+
+def _energy_rows():
+    """The published GPU energy-per-clip rows, read straight from the data file."""
+    return _rows("video_j")
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +80,12 @@ def test_text_prints_the_video_rows_and_summary_after_the_image_line(runs):
     s = video["summary"]
     assert code == 0
     image_at = next(i for i, ln in enumerate(lines) if ln.startswith("image generation: "))
-    assert lines[-1] == (f"video generation: {s['covered_rows']} of {s['rows']} rows covered, out of sample: "
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("video generation: "))
+    assert lines[at] == (f"video generation: {s['covered_rows']} of {s['rows']} rows covered, out of sample: "
                          f"median |error| {100 * s['median_abs_error']:.1f} % "
                          f"(largest {100 * s['max_abs_error']:.1f} %), "
                          f"median {100 * s['median_achieved_fraction']:.1f} % of the matrix peak reached")
-    block = lines[image_at + 1:-1]
+    block = lines[image_at + 1:at]
     header = next(ln for ln in block if ln.split()[:1] == ["case_id"])
     assert header.split() == ["case_id", "model", "hardware", "precision", "resolution", "steps",
                               "measured_s", "predicted_s", "error", "achieved_fraction"]
@@ -85,3 +95,19 @@ def test_text_prints_the_video_rows_and_summary_after_the_image_line(runs):
         assert float(cells[6]) == pytest.approx(case["measured"], abs=0.005)
         assert float(cells[7]) == pytest.approx(case["predicted"], abs=0.005)
         assert cells[8] == f"{100 * case['error']:+.1f}"
+
+
+def test_text_and_json_show_the_video_energy_rows(runs):
+    video = json.loads(runs["json"][1])["video"]
+    s = video["energy_summary"]
+    published = _energy_rows()
+    assert {c["case_id"] for c in video["energy_cases"]} == set(_energy_rows())
+    for case in video["energy_cases"]:
+        assert case["measured"] == float(published[case["case_id"]]["measured"]) and case["unit"] == "J"
+    scored = [c for c in video["energy_cases"] if c["covered"]]
+    assert s["covered_rows"] == len(scored) >= 6 and s["free_parameters"] == 0
+    assert s["median_error"] == pytest.approx(statistics.median(c["error"] for c in scored), rel=1e-12)
+    lines = runs["text"][1].splitlines()
+    assert lines[-1] == (f"video energy: {s['covered_rows']} of {s['rows']} rows covered, out of sample: "
+                         f"median error {100 * s['median_error']:+.1f} % "
+                         f"(time {100 * s['median_time_error']:+.1f} %, power {100 * s['median_power_error']:+.1f} %)")
