@@ -458,13 +458,17 @@ def video_table():
     return pd.DataFrame(rows)
 
 
+def _out_of_sample_summary(t) -> tuple:
+    """(covered rows, their counts and median and largest |error|) of a table no fit has seen."""
+    cov = t[t.covered]
+    return cov, dict(rows=int(len(t)), covered_rows=int(len(cov)), free_parameters=0,
+                     median_abs_error=float(cov.error.abs().median()), max_abs_error=float(cov.error.abs().max()))
+
+
 def video_summary(table=None) -> dict:
     """Covered and total video rows, median and largest |error|, median achieved fraction of the peak."""
-    t = video_table() if table is None else table
-    cov = t[t.covered]
-    return dict(rows=int(len(t)), covered_rows=int(len(cov)), free_parameters=0,
-                median_abs_error=float(cov.error.abs().median()), max_abs_error=float(cov.error.abs().max()),
-                median_achieved_fraction=float(cov.achieved_fraction.median()))
+    cov, s = _out_of_sample_summary(video_table() if table is None else table)
+    return dict(s, median_achieved_fraction=float(cov.achieved_fraction.median()))
 
 
 def video_energy_table():
@@ -503,11 +507,8 @@ def video_energy_table():
 
 def video_energy_summary(table=None) -> dict:
     """Covered and total video energy rows, median and largest |error|, median time and power errors."""
-    t = video_energy_table() if table is None else table
-    cov = t[t.covered]
-    return dict(rows=int(len(t)), covered_rows=int(len(cov)), free_parameters=0,
-                median_abs_error=float(cov.error.abs().median()), max_abs_error=float(cov.error.abs().max()),
-                median_error=float(cov.error.median()), median_time_error=float(cov.time_error.median()),
+    cov, s = _out_of_sample_summary(video_energy_table() if table is None else table)
+    return dict(s, median_error=float(cov.error.median()), median_time_error=float(cov.time_error.median()),
                 median_power_error=float(cov.power_error.median()))
 
 
