@@ -15,6 +15,7 @@ import numpy as np
 
 from . import metrics as metrics_mod
 from .paradigms import PARADIGM_LABELS, PARADIGMS, evaluate, resolve
+from .scenario import MEDIA_KINDS
 
 __all__ = ["ranking", "crossover", "difference", "verdict", "energy_verdict", "reliability_verdict",
            "considerations_verdict", "TIE"]
@@ -134,6 +135,10 @@ def verdict(scenario, results: dict | None = None) -> str:
     scn = resolve(scenario)
     results = results or evaluate(scn)
     first = [_winner_sentence(results, "ttft_s"), _winner_sentence(results, "e2e_s")]
+    if scn.workload.kind in MEDIA_KINDS:
+        item = "clip" if scn.workload.kind == "video" else "image"
+        first.insert(0, f"A request here returns one {item}: its TTFT is the time until the {item} is generated, "
+                        f"its E2E the time until it is downloaded.")
     from .symbolic import crossover as tie_of
     tie = tie_of(scn, "ttft", "network.cloud_distance_km", ("cloud", "mec"))
     first.append(_distance_sentence(scn, tie))

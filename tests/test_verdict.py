@@ -70,3 +70,10 @@ def test_chatbot_report_opens_with_the_answer(tmp_path):
     assert f"{d:,.0f} km" in first
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "SLO attainment [%]" in index and "Goodput [users]" in index
+
+
+@pytest.mark.parametrize("name, item", [("video_generation", "clip"), ("text_to_image", "image")])
+def test_media_verdict_says_what_ttft_means(name, item):
+    text = verdict.verdict(name)
+    assert text.startswith(f"A request here returns one {item}: its TTFT is the time until the {item} is generated")
+    assert "returns one" not in verdict.verdict("chatbot")
