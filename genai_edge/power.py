@@ -163,18 +163,27 @@ def inference_energy(model, hardware, precision="fp16", runtime="default", devic
 
 def diffusion_energy(model, hardware, precision="fp16", runtime="default", devices=1, steps=25,
                      factors: PowerFactors | None = None):
-    """Accelerator energy of one image: devices × power × time. [J]
+    """Accelerator energy of one image or clip: devices × power × time. [J]
 
-    The denoising steps are matrix-bound: the FLOP share of the peak is the
-    model's matrix work over the peak and the time; the memory term is left
-    out (an ASSUMPTION: weights stay resident in caches across a step's
-    tokens, so traffic is small beside the arithmetic).
+    A U-Net's denoising steps are matrix-bound: the FLOP share of the peak
+    is the model's matrix work over the peak and the time; the memory term
+    is left out (an ASSUMPTION: weights stay resident in caches across a
+    step's tokens, so traffic is small beside the arithmetic), and the
+    power law gives the power. A diffusion transformer's steps are GEMMs
+    and attention over 10^4 to 10^5 tokens, the compute-bound regime of
+    fine-tuning: its devices draw their full-load power (catalog
+    ``power_max``, as :func:`genai_edge.finetune.finetune_energy_j`;
+    ASSUMPTION, ``factors`` unused). Published video runs draw 95 to 98 %
+    of an H100's and 78 to 84 % of a B200's (ML.ENERGY Benchmark v3 rows of
+    ``data/diffusion_validation.csv``).
     """
     hw = catalog.hardware(hardware)
     dm = catalog.diffusion_model(model)
     prec = catalog.precision(precision)
     t = np.asarray(compute.diffusion_estimate(dm, hw, precision, runtime, devices, steps), dtype=float)
     n = np.asarray(devices, dtype=float)
+    if dm.denoiser == "transformer":
+        return v.scalar_or_array(n * hw.power_max * t)
     steps_ = np.asarray(steps, dtype=float)
     ideal = (steps_ * dm.evals_per_step * dm.flops_per_eval + dm.vae_decoder_flops) / (n * hw.peak(prec.compute_peak))
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -475,11 +475,10 @@ def video_energy_table():
     """Every published GPU energy per clip against the power law, out of sample.
 
     ``predicted`` is :func:`~genai_edge.power.diffusion_energy` at the
-    accelerator boundary: power from the law fitted on LLM serving rows
-    (:func:`fit_power`), times the clip's predicted time. No video row
-    enters that fit. Where the same source gives the clip's time, the
-    error splits into ``time_error`` and ``power_error``
-    ((1 + error) = (1 + time_error)(1 + power_error)).
+    accelerator boundary: a diffusion transformer's full-load power times
+    the clip's predicted time, nothing fitted. Where the same source gives
+    the clip's time, the error splits into ``time_error`` and
+    ``power_error`` ((1 + error) = (1 + time_error)(1 + power_error)).
     """
     import pandas as pd
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from genai_edge import catalog, compute, paradigms, validation
+from genai_edge import catalog, compute, paradigms, power, validation
 from genai_edge.scenario import load
 
 VIDEO_MODELS = ("cogvideox-2b", "cogvideox-5b", "wan2.1-t2v-1.3b", "hunyuanvideo")
@@ -177,15 +177,22 @@ def test_video_energy_rows_split_into_time_and_power(energy):
     assert row.measured_power_w == pytest.approx(665.0776, rel=1e-5)
 
 
-def test_video_energy_power_is_the_llm_fitted_law(energy):
-    # H100: P_idle 70 W, P_max 700 W (hardware.csv); the law's static share and compute term
-    # from power_calibration.csv; a DiT step charges no bandwidth share (power.diffusion_energy)
-    law = {r["device_group"]: r for r in catalog.read_csv("power_calibration.csv")}["datacenter_gpu"]
-    row = energy.set_index("case_id").loc["me02"]
-    bound_s = (50 * 2 * 2 * 59992e9 + 2 * 160207e9) / 989e12        # CogVideoX-2B clip at the bf16 peak
-    uf = bound_s / (row.predicted / row.predicted_power_w)
-    load = min(1.0, float(law["static"]) + float(law["compute"]) * uf)
-    assert row.predicted_power_w == pytest.approx(70 + 630 * load, rel=1e-6)
+def test_video_energy_draws_full_load_power(energy):
+    # a diffusion transformer draws the accelerator's full-load power while it denoises:
+    # H100 700 W, B200 1000 W (power_max_w in hardware.csv), so energy = power_max x predicted time
+    power_max = {"h100-sxm5-80gb": 700.0, "b200-180gb": 1000.0}
+    for row in energy.itertuples():
+        assert row.predicted_power_w == pytest.approx(power_max[row.hardware], rel=1e-12), row.case_id
+        case = next(c for c in validation.video_cases() if c["case_id"] == row.case_id)
+        assert row.predicted == pytest.approx(power_max[row.hardware] * validation.video_predict(case), rel=1e-12)
+
+
+def test_unet_images_keep_the_power_law():
+    # an SD 1.5 image on an A100: the power law at the U-Net's compute share, below full load
+    hw = catalog.hardware("a100-sxm4-80gb")
+    e = power.diffusion_energy("sd-1.5", "a100-sxm4-80gb", "fp16", "diffusers-pytorch", 1, 50)
+    t = compute.diffusion_estimate("sd-1.5", "a100-sxm4-80gb", "fp16", "diffusers-pytorch", 1, 50)
+    assert hw.power_idle * t < e < hw.power_max * t
 
 
 def test_video_scenario_loads_and_every_paradigm_evaluates():
