@@ -145,6 +145,10 @@ def adapter_refresh(ctx, site: str):
     boundary with the site's PUE on servers and as the whole device on a
     device (:func:`genai_edge.finetune.finetune_energy_j`).
     """
+    return ctx.once(("adapter_refresh", site), lambda: _adapter_refresh(ctx, site))
+
+
+def _adapter_refresh(ctx, site: str):
     from . import energy, finetune
     a = ctx.arrays
     keys = ("model", "hardware", "precision")

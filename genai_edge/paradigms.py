@@ -370,6 +370,19 @@ class Context:
         second = shift ** 2 + 2 * shift * (probs * means).sum(-1) + (probs * 2 * means ** 2).sum(-1)
         self.var_tokens = second - self.extra_tokens ** 2                           # Var(N)
         self.rate_per_user = a.num("workload.rate_per_user_per_h") / 3600.0
+        self._once = {}
+
+    def once(self, key, compute):
+        """``compute()`` the first time ``key`` is asked for in this evaluation, the stored result after.
+
+        For per-site costs that every paradigm and path through the site
+        would otherwise recompute from the same arrays. Only for values
+        that depend on ``arrays`` alone: copies with other services (the
+        outage states' replica counts) share what is stored.
+        """
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     def users(self):
         return self.arrays.num("workload.users")
@@ -434,6 +447,9 @@ class Context:
         :func:`genai_edge.retrieval.retrieval_energy_j`, with the server's host
         share as for the model's own passes.
         """
+        return self.once(("retrieval", name), lambda: self._retrieval_cost(name))
+
+    def _retrieval_cost(self, name) -> tuple:
         a = self.arrays
         codes, ids = a.cat(f"{name}.hardware")
         query = np.minimum(a.num("workload.prompt_tokens"), 512.0)

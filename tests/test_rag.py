@@ -4,6 +4,7 @@ import math
 import pytest
 
 import genai_edge as ge
+from genai_edge import retrieval
 
 RAG = {"workload.retrieved_tokens": 1280}
 
@@ -67,3 +68,14 @@ def test_retrieval_step_costs_time_and_energy_at_the_site():
     bigger = _evaluate("rag_news_assistant", **{"workload.index_vectors": 1e8})
     assert bigger["mec"].breakdown["retrieval"] > rag["mec"].breakdown["retrieval"]
     assert rag["mec"].energy_edge_it_j > plain["mec"].energy_edge_it_j
+
+
+def test_each_sites_retrieval_is_costed_once_per_evaluation(monkeypatch):
+    # every paradigm, path and outage state through a site reads the same retrieval cost:
+    # one computation per site (each site has one hardware id here)
+    calls = []
+    real = retrieval.retrieval_time
+    monkeypatch.setattr(retrieval, "retrieval_time", lambda *a, **k: calls.append(a[4]) or real(*a, **k))
+    scn = ge.load_scenario("rag_news_assistant")
+    ge.evaluate(scn)
+    assert sorted(calls) == sorted([scn.cloud.hardware, scn.mec.hardware, scn.device.hardware])
